@@ -1,0 +1,25 @@
+"""Installs the pipeline packages; the pinned dependency set lives in requirements.lock."""
+
+import setuptools
+
+setuptools.setup(
+    name="tfx-text-pipelines",
+    version="0.1.0",
+    description="TFX pipelines for the text and sequence models of DLwP chapter 6 (IMDB, Jena).",
+    python_requires="==3.10.*",
+    packages=setuptools.find_packages(
+        include=["pipeline*", "components*", "transform*", "trainer*", "kubeflow*", "serving*"]
+    ),
+    install_requires=[
+        "tfx[kfp]==1.16.0",
+        "tensorflow==2.16.2",
+        "tensorflow-transform==1.16.0",
+        "tensorflow-model-analysis==0.47.1",
+        "tensorflow-data-validation==1.16.1",
+        "apache-beam[gcp]==2.59.0",
+        "tf-keras==2.16.0",
+        "tensorflow-serving-api==2.16.1",
+        "dill",
+    ],
+    entry_points={"console_scripts": ["tfx-text=pipeline.cli:main"]},
+)
