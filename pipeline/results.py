@@ -1,0 +1,159 @@
+"""Reads what a pipeline run produced (MLMD + TFMA outputs) into a summary the CLI prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import tensorflow_model_analysis as tfma
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from components import example_gen
+
+OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """Artifacts per component, ingest report, overall test metrics and the blessing."""
+
+    run_id: str
+    artifacts: dict[str, dict[str, str]]  # node id -> output key -> uri
+    cached: list[str]  # node ids served from the cache in this run
+    ingest_report: dict[str, Any]
+    metrics: dict[str, float]  # overall slice, candidate model
+    baseline_metrics: dict[str, float]
+    blessed: bool | None
+    failures: list[str]  # why the model was not blessed
+    pushed_to: str | None
+
+
+def _store(metadata_path: str) -> metadata_store.MetadataStore:
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = metadata_path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def latest_run_outputs(metadata_path: str):
+    """Returns (run id, {node id: {output key: [artifacts]}}, cached node ids) of the last run."""
+    store = _store(metadata_path)
+    runs = store.get_contexts_by_type("pipeline_run")
+    if not runs:
+        raise ValueError(f"no pipeline run recorded in {metadata_path}")
+    run = max(runs, key=lambda context: (context.create_time_since_epoch, context.id))
+    executions = store.get_executions_by_context(run.id)
+    outputs: dict[str, dict[str, list]] = {}
+    cached = []
+    for execution in executions:
+        nodes = [c for c in store.get_contexts_by_execution(execution.id)
+                 if c.type == "node"]
+        node_id = nodes[0].name.split(".", 1)[1] if nodes else str(execution.id)
+        if execution.last_known_state == metadata_store_pb2.Execution.CACHED:
+            cached.append(node_id)
+        events = [e for e in store.get_events_by_execution_ids([execution.id])
+                  if e.type in OUTPUT_EVENTS]
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+        for event in events:
+            key = event.path.steps[0].key if event.path.steps else "output"
+            outputs.setdefault(node_id, {}).setdefault(key, []).append(
+                artifacts[event.artifact_id])
+    return run.name, outputs, sorted(cached)
+
+
+def _overall_metrics(eval_uri: str) -> tuple[dict[str, float], dict[str, float]]:
+    candidate: dict[str, float] = {}
+    baseline: dict[str, float] = {}
+    for metrics_for_slice in tfma.load_metrics(eval_uri):
+        if metrics_for_slice.slice_key.single_slice_keys:
+            continue
+        for item in metrics_for_slice.metric_keys_and_values:
+            if item.key.is_diff:
+                continue
+            target = baseline if item.key.model_name == "baseline" else candidate
+            if item.value.HasField("double_value"):
+                target[item.key.name] = item.value.double_value.value
+    return candidate, baseline
+
+
+def _failures(eval_uri: str) -> list[str]:
+    result = tfma.load_validation_result(eval_uri)
+    lines = []
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            threshold = failure.metric_threshold
+            lines.append(f"{failure.metric_key.name}"
+                         f"{' (change vs baseline)' if failure.metric_key.is_diff else ''} = "
+                         f"{failure.metric_value.double_value.value:.4f} fails "
+                         f"{_threshold_text(threshold)}")
+    if result.missing_thresholds:
+        lines.append("a thresholded metric was not computed (check the eval config)")
+    return lines
+
+
+def _threshold_text(threshold) -> str:
+    if threshold.HasField("value_threshold"):
+        bounds = threshold.value_threshold
+        parts = []
+        if bounds.HasField("lower_bound"):
+            parts.append(f">= {bounds.lower_bound.value}")
+        if bounds.HasField("upper_bound"):
+            parts.append(f"<= {bounds.upper_bound.value}")
+        return "value threshold " + " and ".join(parts)
+    change = threshold.change_threshold
+    return f"change threshold (absolute {change.absolute.value}, direction {change.direction})"
+
+
+def summarize(metadata_path: str) -> RunSummary:
+    """Collects the latest run's artifacts, test metrics, blessing and push location."""
+    run_id, outputs, cached = latest_run_outputs(metadata_path)
+    uris = {node: {key: arts[0].uri for key, arts in keys.items()}
+            for node, keys in outputs.items()}
+    ingest: dict[str, Any] = {}
+    metrics: dict[str, float] = {}
+    baseline: dict[str, float] = {}
+    blessed = None
+    failures: list[str] = []
+    pushed_to = None
+    for keys in outputs.values():
+        for key, artifacts in keys.items():
+            artifact = artifacts[0]
+            props = artifact.custom_properties
+            if key == "examples" and example_gen.REPORT_PROPERTY in props:
+                ingest = json.loads(props[example_gen.REPORT_PROPERTY].string_value)
+            elif key == "evaluation":
+                metrics, baseline = _overall_metrics(artifact.uri)
+                failures = _failures(artifact.uri)
+            elif key == "blessing" and "blessed" in props:
+                blessed = bool(props["blessed"].int_value)
+            elif key == "pushed_model" and props.get("pushed") and props["pushed"].int_value:
+                pushed_to = props["pushed_destination"].string_value
+    return RunSummary(run_id, uris, cached, ingest, metrics, baseline, blessed, failures,
+                      pushed_to)
+
+
+def format_summary(summary: RunSummary) -> str:
+    """Human-readable report: artifacts, ingest report, metrics, blessing and push."""
+    lines = [f"Run {summary.run_id}", "Artifacts:"]
+    for node in sorted(summary.artifacts):
+        tag = " (cached)" if node in summary.cached else ""
+        for key, uri in sorted(summary.artifacts[node].items()):
+            lines.append(f"  {node}.{key}{tag}: {uri}")
+    if summary.ingest_report:
+        lines.append("Ingest:")
+        lines += [f"  {line}" for line in example_gen.format_report(summary.ingest_report)
+                  .splitlines()]
+    if summary.metrics:
+        lines.append("Test metrics (candidate):")
+        for name in sorted(summary.metrics):
+            base = summary.baseline_metrics.get(name)
+            base_text = f"  (baseline {base:.4f})" if base is not None else ""
+            lines.append(f"  {name}: {summary.metrics[name]:.4f}{base_text}")
+    if summary.blessed is not None:
+        lines.append(f"Blessed: {'yes' if summary.blessed else 'no'}")
+        lines += [f"  not blessed because {failure}" for failure in summary.failures]
+    lines.append(f"Pushed to: {summary.pushed_to}" if summary.pushed_to else
+                 "Pushed: no (Pusher runs only for blessed models)")
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Serving export: a SavedModel with the Transform graph inside and two signatures.
+
+- `serving_default`: the raw request (review text, or a raw observation window) -> prediction.
+  Clients send raw data; no preprocessing happens outside the model.
+- `serving_tf_example`: serialized raw tf.Examples -> prediction. The Evaluator (TFMA) uses this
+  one, on the raw `test` split.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras as keras
+
+from trainer.models import ModelSpec
+from trainer.tasks import TrainerTask
+
+DEFAULT_SIGNATURE = "serving_default"
+EXAMPLE_SIGNATURE = "serving_tf_example"
+
+
+def export_serving_model(
+    model: keras.Model,
+    model_spec: ModelSpec,
+    task: TrainerTask,
+    tf_transform_output: tft.TFTransformOutput,
+    export_dir: str,
+) -> None:
+    """Saves `model` with `tf.saved_model.save` and the two signatures above."""
+    model.tft_layer = tf_transform_output.transform_features_layer()  # tracks vocab assets
+
+    def predict(raw_features):
+        transformed = model.tft_layer(raw_features)
+        output = model({name: transformed[name] for name in model.input_names})
+        if model_spec.output == "logit":
+            output = tf.sigmoid(output)
+        return {task.output_key: task.postprocess(output, tf_transform_output)}
+
+    @tf.function(input_signature=[task.serving_spec])
+    def serve_raw(raw):
+        return predict(task.to_raw_features(raw, tf_transform_output))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve_tf_examples(serialized):
+        raw_spec = tf_transform_output.raw_feature_spec()
+        feature_spec = {name: raw_spec[name] for name in task.raw_features}
+        return predict(tf.io.parse_example(serialized, feature_spec))
+
+    tf.saved_model.save(model, export_dir, signatures={
+        DEFAULT_SIGNATURE: serve_raw.get_concrete_function(),
+        EXAMPLE_SIGNATURE: serve_tf_examples.get_concrete_function(),
+    })
