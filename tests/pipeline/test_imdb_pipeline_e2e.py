@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import os
 
-import imdb_fixture
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory):
-    from pipeline import config, local_runner
-
-    root = tmp_path_factory.mktemp("imdb_e2e")
-    data_root = imdb_fixture.write_aclimdb(root / "data", per_class=100)
-    cfg = config.PipelineConfig(
-        task="imdb", data_root=str(data_root), output_dir=str(root / "outputs"),
-        train=config.TrainConfig(
-            epochs=10, batch_size=32, learning_rate=0.01, embedding_dim=16, units=16,
-            text=config.TextConfig(max_tokens=50, sequence_length=24)),
-        eval=config.EvalConfig(min_accuracy=0.7))
-    summary = local_runner.run(cfg)
-    return cfg, summary
+@pytest.fixture
+def pipeline_run(imdb_small_run):
+    return imdb_small_run
 
 
 def test_splits_and_ingest_report(pipeline_run):
