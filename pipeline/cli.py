@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline run imdb ...` (also installed as `tfx-text`).
+"""Command line: `python -m pipeline run imdb|jena ...` (also installed as `tfx-text`).
 
 Flags only override what the user gives; every default lives in `pipeline/config.py`.
 """
@@ -16,6 +16,9 @@ from pipeline import config as config_lib
 
 REPO_PACKAGES = ("components", "pipeline", "trainer", "transform")
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfx-text-pipelines")
+TASK_NAMES = ("imdb", "jena")  # pipeline.tasks.TASKS, without importing TFX for --help
+# Flags that fill an optional TrainConfig part; a task that lacks the part rejects them.
+PART_FLAGS = {"text": ("max_tokens", "sequence_length"), "window": ("lookback", "step", "delay")}
 
 
 def code_version() -> str:
@@ -33,25 +36,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tfx-text", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a task's pipeline locally on Apache Beam")
-    run.add_argument("task", choices=["imdb"])
+    run.add_argument("task", choices=TASK_NAMES)
     run.add_argument("--data-dir", type=pathlib.Path,
-                     help="local data (aclImdb folder, its parent, or the tarball); "
+                     help="local data: for imdb an aclImdb folder, its parent, or the tarball; "
+                          "for jena a .csv, .csv.gz or .zip file or a folder holding one; "
                           "default: download from the canonical URL")
     run.add_argument("--output-dir", default="outputs",
                      help="pipeline root, MLMD and pushed models go here (default: outputs)")
     run.add_argument("--serving-root", help="Pusher target root (default: OUTPUT_DIR/serving)")
     run.add_argument("--cache-dir", default=DEFAULT_CACHE,
                      help=f"downloads and extracted archives (default: {DEFAULT_CACHE})")
-    run.add_argument("--model", help="model name from the zoo (default: the task's)")
+    run.add_argument("--model", help="model name from the zoo, with or without the task prefix "
+                                      "(imdb: lstm; jena: dense, gru; default: the task's)")
     run.add_argument("--epochs", type=int)
     run.add_argument("--batch-size", type=int)
     run.add_argument("--steps-per-epoch", type=int,
                      help="train steps per epoch (default: one pass over the train split)")
     run.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
     run.add_argument("--sequence-length", type=int, help="tokens kept per review")
+    run.add_argument("--lookback", type=int, help="jena: rows of history per window (10 min each)")
+    run.add_argument("--step", type=int, help="jena: rows between a window's observations")
+    run.add_argument("--delay", type=int,
+                     help="jena: rows from the last observation to the forecast target")
     run.add_argument("--min-accuracy", type=float, help="accuracy needed for a blessing")
     run.add_argument("--max-regression", type=float,
-                     help="allowed accuracy drop vs the latest blessed model")
+                     help="allowed worsening vs the latest blessed model (imdb: accuracy drop, "
+                          "jena: MAE rise in °C)")
+    run.add_argument("--baseline-margin", type=float,
+                     help="jena: fraction of the common-sense baseline's MAE the model must "
+                          "improve by (0: strictly better)")
+    run.add_argument("--window-stride", type=int,
+                     help="jena: evaluate every N-th test window (1: all)")
     run.add_argument("--beam-workers", type=int,
                      help="Beam direct runner processes (multi_processing when > 1)")
     run.add_argument("--beam-arg", action="append", default=[], dest="beam_args",
@@ -69,13 +84,26 @@ def _given(args: argparse.Namespace, *names: str) -> dict:
 def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.PipelineConfig:
     """Maps CLI flags onto the config dataclasses, keeping their defaults for absent flags."""
     from pipeline import tasks
+    from trainer import models
 
     spec = tasks.get_task_spec(args.task)
-    text = config_lib.TextConfig(**_given(args, "max_tokens", "sequence_length"))
+    part_types = {"text": config_lib.TextConfig, "window": config_lib.WindowConfig}
+    parts = {}
+    for part, flags in PART_FLAGS.items():
+        given = _given(args, *flags)
+        if part in spec.train_parts:
+            parts[part] = part_types[part](**given)
+        elif given:
+            names = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise ValueError(f"{names} do not apply to task {args.task}")
+        else:
+            parts[part] = None
+    model = models.resolve_model_name(args.model or spec.default_model, args.task)
     train = config_lib.TrainConfig(
-        task=args.task, model=args.model or spec.default_model, text=text,
+        task=args.task, model=model, **parts,
         **_given(args, "epochs", "batch_size", "steps_per_epoch"))
-    evaluation = config_lib.EvalConfig(**_given(args, "min_accuracy", "max_regression"))
+    evaluation = config_lib.EvalConfig(**_given(
+        args, "min_accuracy", "max_regression", "baseline_margin", "window_stride"))
     return config_lib.PipelineConfig(
         task=args.task, data_root=data_root, output_dir=os.path.abspath(args.output_dir),
         serving_root=args.serving_root and os.path.abspath(args.serving_root),
@@ -85,12 +113,12 @@ def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.Pip
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from components import datasets
     from components.validation import DataAnomaliesError
-    from pipeline import local_runner, results
+    from pipeline import local_runner, results, tasks
 
+    spec = tasks.get_task_spec(args.task)
     try:
-        data_root = datasets.resolve_imdb(args.data_dir, pathlib.Path(args.cache_dir))
+        data_root = spec.resolve_data(args.data_dir, pathlib.Path(args.cache_dir))
         cfg = config_from_args(args, str(data_root))
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -107,7 +135,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"error: {error.__cause__}", file=sys.stderr)
             return 1
         raise
-    print(results.format_summary(summary))
+    print(results.format_summary(summary, units=spec.metric_units))
     return 0
 
 

@@ -49,11 +49,40 @@ class _Serializable:
 
 
 @dataclasses.dataclass(frozen=True)
-class IngestConfig(_Serializable):
-    """How ExampleGen splits the raw data."""
+class JenaIngestConfig(_Serializable):
+    """Chronological splits and cleaning rules of the Jena climate ExampleGen.
 
-    holdout_fraction: float = 0.2  # share of aclImdb/train held out as `eval`
-    split_seed: int = 42
+    Splits are contiguous row ranges of the time-sorted, de-duplicated series, never hashed:
+    `split_rows` (the book's [0, 200000) train, [200000, 300000) eval, rest test) when the series
+    is longer than its second boundary, else `split_fractions` of it (the 2nd edition's
+    50/25/25%, rounded down as `int(0.5 * n)`).
+    """
+
+    split_rows: tuple[int, int] = (200_000, 300_000)  # end of train, end of eval (exclusive)
+    split_fractions: tuple[float, float] = (0.5, 0.25)  # train, eval; test gets the rest
+    interval_seconds: int = 600  # the station's 10-minute step; longer steps are gaps
+    sentinel: float = -9999.0  # "no measurement" marker (the wind columns), treated as missing
+
+    def __post_init__(self) -> None:
+        if len(self.split_rows) != 2 or not 0 < self.split_rows[0] < self.split_rows[1]:
+            raise ValueError(f"split_rows {self.split_rows} must be two increasing row counts "
+                             "> 0 (end of train, end of eval)")
+        train, evaluation = (self.split_fractions + (0.0, 0.0))[:2]
+        if (len(self.split_fractions) != 2 or not (0 < train < 1 and 0 < evaluation < 1)
+                or train + evaluation >= 1):
+            raise ValueError(f"split_fractions {self.split_fractions} must be two fractions in "
+                             "(0, 1) summing to less than 1 (train, eval; test gets the rest)")
+        if self.interval_seconds < 1:
+            raise ValueError(f"interval_seconds {self.interval_seconds} must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestConfig(_Serializable):
+    """How ExampleGen splits and cleans the raw data (each task reads its own fields)."""
+
+    holdout_fraction: float = 0.2  # IMDB: share of aclImdb/train held out as `eval`
+    split_seed: int = 42  # IMDB
+    jena: JenaIngestConfig = dataclasses.field(default_factory=JenaIngestConfig)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.holdout_fraction < 1.0:
@@ -79,6 +108,36 @@ class TextConfig(_Serializable):
 
 
 @dataclasses.dataclass(frozen=True)
+class WindowConfig(_Serializable):
+    """Time-series windows (DLwP 6.3), in rows of the series (10 minutes each for Jena).
+
+    A window holds `lookback // step` observations, `step` rows apart, the last one at row
+    `start + lookback - step`; its target is the temperature `delay` rows after that last one.
+    """
+
+    lookback: int = 720  # 5 days of history
+    step: int = 6  # one observation per hour
+    delay: int = 144  # forecast 24 hours after the last observation
+
+    def __post_init__(self) -> None:
+        if self.step < 1 or self.lookback < 1 or self.delay < 1:
+            raise ValueError(f"lookback {self.lookback}, step {self.step} and delay "
+                             f"{self.delay} must all be >= 1")
+        if self.lookback % self.step:
+            raise ValueError(f"lookback {self.lookback} is not a multiple of step {self.step}")
+
+    @property
+    def sequence_length(self) -> int:
+        """Observations per window (the model's time axis)."""
+        return self.lookback // self.step
+
+    @property
+    def span(self) -> int:
+        """Rows from a window's first observation to its target (the target's offset)."""
+        return self.lookback - self.step + self.delay
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainConfig(_Serializable):
     """Everything the Trainer's `run_fn` needs."""
 
@@ -94,6 +153,7 @@ class TrainConfig(_Serializable):
     embedding_dim: int = 32
     units: int = 32
     text: TextConfig | None = dataclasses.field(default_factory=TextConfig)
+    window: WindowConfig | None = None  # time-series tasks (Jena)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -105,16 +165,25 @@ class TrainConfig(_Serializable):
 
 @dataclasses.dataclass(frozen=True)
 class EvalConfig(_Serializable):
-    """Blessing rules for the Evaluator."""
+    """Blessing rules for the Evaluators, each in the units of the task's gating metric."""
 
-    min_accuracy: float = 0.80  # value threshold on the test split
-    max_regression: float = 0.005  # allowed accuracy drop vs the latest blessed model
+    min_accuracy: float = 0.80  # IMDB: value threshold on the test split
+    # Allowed worsening vs the latest blessed model: accuracy drop (IMDB), MAE rise in °C (Jena).
+    max_regression: float = 0.005
+    # Fixed baseline (Jena: common-sense forecast): the candidate's MAE must be below
+    # (1 - baseline_margin) * the baseline's MAE; 0 means strictly better.
+    baseline_margin: float = 0.0
+    window_stride: int = 1  # Jena: every N-th test window is evaluated (1: all, as the book)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_accuracy <= 1.0:
             raise ValueError(f"min_accuracy {self.min_accuracy} is not in [0, 1]")
         if self.max_regression < 0:
             raise ValueError(f"max_regression {self.max_regression} must be >= 0")
+        if not 0.0 <= self.baseline_margin < 1.0:
+            raise ValueError(f"baseline_margin {self.baseline_margin} is not in [0, 1)")
+        if self.window_stride < 1:
+            raise ValueError(f"window_stride {self.window_stride} must be >= 1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +191,7 @@ class PipelineConfig(_Serializable):
     """One pipeline run: where data and outputs live, how Beam runs, and the stage configs."""
 
     task: str
-    data_root: str  # resolved raw data location (an aclImdb folder for IMDB)
+    data_root: str  # resolved raw data: an aclImdb folder (IMDB), a plain CSV file (Jena)
     output_dir: str = "outputs"
     serving_root: str | None = None  # default: <output_dir>/serving
     beam_workers: int = 1  # >1: Beam's multi-processing direct runner

@@ -1,16 +1,30 @@
 """`create_pipeline`: the one TFX graph for every task and every runner (local, Kubeflow).
 
 ExampleGen -> StatisticsGen -> SchemaGen (or ImportSchemaGen) -> ExampleValidator -> AnomaliesGate
--> Transform -> Trainer -> Evaluator (vs the latest blessed model) -> Pusher (only when blessed).
+-> Transform -> Trainer -> Evaluator (vs the latest comparable blessed model) -> Pusher (only
+when blessed).
+
+Task options (pipeline/tasks.py), none of which IMDB uses:
+- `eval_examples`: the Evaluators read that component's examples (Jena: one per test window);
+- `fixed_baseline`: a zoo model exported untrained by a second Trainer (`FixedBaseline`), a
+  second Evaluator (`BaselineEvaluator`) judges the candidate against it, and `BlessingMerger`
+  ANDs both blessings into the one the Pusher and the LatestBlessedModelResolver read;
+- `comparable_on`: the resolver skips blessed models whose metadata differs (Jena: window).
 """
 
 from __future__ import annotations
 
 from tfx import v1 as tfx
 
+from components import latest_blessed
+from components.blessing import MergeBlessings
 from components.validation import AnomaliesGate
 from pipeline import tasks
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, TrainConfig
+
+TRAINER_ID = "Trainer"
+EVALUATOR_ID = "Evaluator"
+BLESSING_MERGER_ID = "BlessingMerger"
 
 
 def create_pipeline(
@@ -23,6 +37,7 @@ def create_pipeline(
         orchestrators that bring their own, such as Kubeflow.
     """
     spec = tasks.get_task_spec(cfg.task)
+    spec.check(cfg)
     train_config = cfg.train.to_dict()
     example_gen = spec.example_gen(cfg)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
@@ -46,39 +61,50 @@ def create_pipeline(
     )
     transform.add_upstream_node(gate)
 
-    trainer = tfx.components.Trainer(
-        run_fn=tasks.RUN_FN,
-        examples=transform.outputs["transformed_examples"],
-        transform_graph=transform.outputs["transform_graph"],
-        schema=transform.outputs["post_transform_schema"],
-        train_args=tfx.proto.TrainArgs(splits=["train"]),
-        eval_args=tfx.proto.EvalArgs(splits=["eval"]),
-        custom_config={"train": train_config, "code_version": cfg.code_version},
-    )
+    trainer = _trainer(transform, train_config, cfg.code_version).with_id(TRAINER_ID)
 
+    # The final blessing's producer: only its blessings (and the Trainer's models) count as
+    # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
+    blessing_producer = BLESSING_MERGER_ID if spec.fixed_baseline else EVALUATOR_ID
     baseline_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        strategy_class=latest_blessed.LatestComparableBlessedModelStrategy,
+        config={"match": spec.comparable_on(cfg) if spec.comparable_on else {}},
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
+                              producer_component_id=TRAINER_ID, output_key="model"),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
+                                       producer_component_id=blessing_producer,
+                                       output_key="blessing"),
     ).with_id("LatestBlessedModelResolver")
 
+    extra = []
+    eval_examples = example_gen.outputs["examples"]
+    if spec.eval_examples:
+        extra.append(spec.eval_examples(cfg, example_gen.outputs["examples"]))
+        eval_examples = extra[-1].outputs["examples"]
+
     evaluator = tfx.components.Evaluator(
-        examples=example_gen.outputs["examples"],
+        examples=eval_examples,
         model=trainer.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
         example_splits=[spec.eval_split],
         eval_config=spec.eval_config(cfg.eval),
-    )
+    ).with_id(EVALUATOR_ID)
+    blessing = evaluator.outputs["blessing"]
+
+    if spec.fixed_baseline:
+        stage = _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, blessing)
+        extra += stage
+        blessing = stage[-1].outputs["blessing"]
 
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
-        model_blessing=evaluator.outputs["blessing"],
+        model_blessing=blessing,
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=cfg.push_dir)),
     )
 
     components = [example_gen, statistics_gen, schema_gen, example_validator, gate, transform,
-                  trainer, baseline_resolver, evaluator, pusher]
+                  trainer, baseline_resolver, evaluator, *extra, pusher]
     return tfx.dsl.Pipeline(
         pipeline_name=cfg.pipeline_name,
         pipeline_root=cfg.pipeline_root,
@@ -88,3 +114,39 @@ def create_pipeline(
         beam_pipeline_args=cfg.beam_pipeline_args,
     )
 
+
+def _trainer(transform, train_config: dict, code_version: str) -> tfx.components.Trainer:
+    """A Trainer on the Transform's outputs; `train_config` is TrainConfig.to_dict()."""
+    return tfx.components.Trainer(
+        run_fn=tasks.RUN_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=transform.outputs["post_transform_schema"],
+        train_args=tfx.proto.TrainArgs(splits=["train"]),
+        eval_args=tfx.proto.EvalArgs(splits=["eval"]),
+        custom_config={"train": train_config, "code_version": code_version},
+    )
+
+
+def _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, evaluator_blessing):
+    """FixedBaseline (untrained zoo model) -> BaselineEvaluator -> BlessingMerger (last).
+
+    The baseline depends only on the task, its model and the input shape, so changing, say,
+    epochs does not rebuild it.
+    """
+    baseline_config = TrainConfig(task=cfg.task, model=spec.fixed_baseline,
+                                  text=cfg.train.text, window=cfg.train.window)
+    fixed_baseline = _trainer(transform, baseline_config.to_dict(), cfg.code_version
+                              ).with_id("FixedBaseline")
+    baseline_evaluator = tfx.components.Evaluator(
+        examples=eval_examples,
+        model=trainer.outputs["model"],
+        baseline_model=fixed_baseline.outputs["model"],
+        example_splits=[spec.eval_split],
+        eval_config=spec.baseline_eval_config(cfg.eval),
+    ).with_id("BaselineEvaluator")
+    merger = MergeBlessings(
+        model=trainer.outputs["model"], evaluator_blessing=evaluator_blessing,
+        baseline_blessing=baseline_evaluator.outputs["blessing"],
+    ).with_id(BLESSING_MERGER_ID)
+    return [fixed_baseline, baseline_evaluator, merger]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from collections.abc import Mapping
 from typing import Any
 
+import tensorflow as tf
 import tensorflow_model_analysis as tfma
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
@@ -16,18 +19,35 @@ OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLA
 
 
 @dataclasses.dataclass
+class Evaluation:
+    """One Evaluator's overall-slice metrics, its baseline's, and its own verdict."""
+
+    metrics: dict[str, float]  # candidate model
+    baseline_metrics: dict[str, float]  # empty when it had no baseline
+    baseline_model: str | None  # uri of the model compared against
+    blessed: bool | None
+    failures: list[str]
+
+
+@dataclasses.dataclass
 class RunSummary:
-    """Artifacts per component, ingest report, overall test metrics and the blessing."""
+    """Artifacts per component, ingest report, test metrics per Evaluator and the blessing.
+
+    `metrics`, `baseline_metrics` and `failures` gather all Evaluators (IMDB has one); a model
+    is blessed, and pushed, only when every blessing of the run says so.
+    """
 
     run_id: str
     artifacts: dict[str, dict[str, str]]  # node id -> output key -> uri
     cached: list[str]  # node ids served from the cache in this run
     ingest_report: dict[str, Any]
     metrics: dict[str, float]  # overall slice, candidate model
-    baseline_metrics: dict[str, float]
+    baseline_metrics: dict[str, float]  # of the first Evaluator (by node id) with a baseline
     blessed: bool | None
     failures: list[str]  # why the model was not blessed
     pushed_to: str | None
+    evaluations: dict[str, Evaluation] = dataclasses.field(default_factory=dict)  # by node id
+    training: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # by node id
 
 
 def _store(metadata_path: str) -> metadata_store.MetadataStore:
@@ -103,7 +123,10 @@ def _threshold_text(threshold) -> str:
             parts.append(f"<= {bounds.upper_bound.value}")
         return "value threshold " + " and ".join(parts)
     change = threshold.change_threshold
-    return f"change threshold (absolute {change.absolute.value}, direction {change.direction})"
+    bounds = [f"{kind} {getattr(change, kind).value:.4g}"
+              for kind in ("absolute", "relative") if change.HasField(kind)]
+    direction = tfma.MetricDirection.Name(change.direction)
+    return f"change threshold ({direction}: {', '.join(bounds)})"
 
 
 def summarize(metadata_path: str) -> RunSummary:
@@ -112,30 +135,70 @@ def summarize(metadata_path: str) -> RunSummary:
     uris = {node: {key: arts[0].uri for key, arts in keys.items()}
             for node, keys in outputs.items()}
     ingest: dict[str, Any] = {}
-    metrics: dict[str, float] = {}
-    baseline: dict[str, float] = {}
-    blessed = None
-    failures: list[str] = []
+    evaluations: dict[str, Evaluation] = {}
+    blessings: dict[str, bool] = {}
+    training: dict[str, dict[str, Any]] = {}
     pushed_to = None
-    for keys in outputs.values():
+    for node, keys in sorted(outputs.items()):
         for key, artifacts in keys.items():
             artifact = artifacts[0]
             props = artifact.custom_properties
             if key == "examples" and example_gen.REPORT_PROPERTY in props:
                 ingest = json.loads(props[example_gen.REPORT_PROPERTY].string_value)
-            elif key == "evaluation":
-                metrics, baseline = _overall_metrics(artifact.uri)
-                failures = _failures(artifact.uri)
             elif key == "blessing" and "blessed" in props:
-                blessed = bool(props["blessed"].int_value)
+                blessings[node] = bool(props["blessed"].int_value)
+            elif key == "model_run":
+                training[node] = _training_summary(artifact.uri)
             elif key == "pushed_model" and props.get("pushed") and props["pushed"].int_value:
                 pushed_to = props["pushed_destination"].string_value
-    return RunSummary(run_id, uris, cached, ingest, metrics, baseline, blessed, failures,
-                      pushed_to)
+        if "evaluation" in keys:
+            blessing = keys.get("blessing", [None])[0]
+            baseline = (blessing.custom_properties.get("baseline_model")
+                        if blessing is not None else None)
+            metrics, baseline_metrics = _overall_metrics(keys["evaluation"][0].uri)
+            evaluations[node] = Evaluation(
+                metrics, baseline_metrics, baseline.string_value if baseline else None,
+                None, _failures(keys["evaluation"][0].uri))
+    for node, evaluation in evaluations.items():
+        evaluation.blessed = blessings.get(node)
+    metrics = {name: value for e in evaluations.values() for name, value in e.metrics.items()}
+    baseline_metrics = next((e.baseline_metrics for e in evaluations.values()
+                             if e.baseline_metrics), {})
+    failures = [f"{node}: {failure}" if len(evaluations) > 1 else failure
+                for node, e in evaluations.items() for failure in e.failures]
+    blessed = all(blessings.values()) if blessings else None
+    return RunSummary(run_id, uris, cached, ingest, metrics, baseline_metrics, blessed, failures,
+                      pushed_to, evaluations, {k: v for k, v in training.items() if v})
 
 
-def format_summary(summary: RunSummary) -> str:
-    """Human-readable report: artifacts, ingest report, metrics, blessing and push."""
+def _training_summary(model_run_uri: str) -> dict[str, Any]:
+    """The best epoch (lowest val_loss, the weights kept) of trainer/run.py's summary."""
+    path = os.path.join(model_run_uri, "training_summary.json")
+    if not tf.io.gfile.exists(path):
+        return {}
+    with tf.io.gfile.GFile(path) as handle:
+        summary = json.load(handle)
+    history = summary.get("history") or {}
+    if not summary.get("epochs_run") or "val_loss" not in history:
+        return {}
+    best = min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
+    return {"model": summary["model"], "epochs_run": summary["epochs_run"],
+            "best_epoch": best + 1,
+            "metrics": {name: values[best] for name, values in sorted(history.items())}}
+
+
+def _value(name: str, value: float, units: Mapping[str, str]) -> str:
+    unit = units.get(name) or units.get(name.removeprefix("val_"))
+    return f"{value:.4f}{' ' + unit if unit else ''}"
+
+
+def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None) -> str:
+    """Human-readable report: artifacts, ingest report, training, metrics, blessing and push.
+
+    Args:
+      units: metric name -> unit shown after its value (Jena: MAE in °C).
+    """
+    units = units or {}
     lines = [f"Run {summary.run_id}", "Artifacts:"]
     for node in sorted(summary.artifacts):
         tag = " (cached)" if node in summary.cached else ""
@@ -145,12 +208,22 @@ def format_summary(summary: RunSummary) -> str:
         lines.append("Ingest:")
         lines += [f"  {line}" for line in example_gen.format_report(summary.ingest_report)
                   .splitlines()]
-    if summary.metrics:
-        lines.append("Test metrics (candidate):")
-        for name in sorted(summary.metrics):
-            base = summary.baseline_metrics.get(name)
-            base_text = f"  (baseline {base:.4f})" if base is not None else ""
-            lines.append(f"  {name}: {summary.metrics[name]:.4f}{base_text}")
+    for node, training in sorted(summary.training.items()):
+        lines.append(f"Training ({node}, {training['model']}): best epoch "
+                     f"{training['best_epoch']} of {training['epochs_run']}")
+        lines += [f"  {name}: {_value(name, value, units)}"
+                  for name, value in training["metrics"].items()]
+    many = len(summary.evaluations) > 1
+    for node, evaluation in sorted(summary.evaluations.items()):
+        against = (f" vs baseline {evaluation.baseline_model}" if evaluation.baseline_model
+                   else " (no baseline)")
+        lines.append(f"Test metrics ({node}{against}):" if many else
+                     "Test metrics (candidate):")
+        for name in sorted(evaluation.metrics):
+            base = evaluation.baseline_metrics.get(name)
+            base_text = f"  (baseline {_value(name, base, units)})" if base is not None else ""
+            lines.append(f"  {name}: {_value(name, evaluation.metrics[name], units)}"
+                         f"{base_text}")
     if summary.blessed is not None:
         lines.append(f"Blessed: {'yes' if summary.blessed else 'no'}")
         lines += [f"  not blessed because {failure}" for failure in summary.failures]

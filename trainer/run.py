@@ -18,26 +18,38 @@ METADATA_FILE = "training_summary.json"
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
-    """Trains the configured model on the transformed splits and exports it for serving."""
+    """Trains the configured model on the transformed splits and exports it for serving.
+
+    A model whose spec is not trainable (a fixed baseline such as Jena's common-sense forecast)
+    is exported as built, with the same signatures, so the Evaluator can compare against it.
+    """
     config = TrainConfig.from_dict(fn_args.custom_config["train"])
-    task = tasks.get_task(config.task)
     model_spec = models.get_model_spec(config.model, config.task)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    task = tasks.get_task(config.task).resolve(config, tf_transform_output)
     keras.utils.set_random_seed(config.seed)
 
     def dataset(files, training):
+        if task.make_dataset is not None:
+            return task.make_dataset(
+                files, fn_args.data_accessor, tf_transform_output, config, training)
         return data.make_dataset(
             files, fn_args.data_accessor, tf_transform_output, task.label_key,
             config.batch_size, shuffle=training,
             repeat=training and config.steps_per_epoch is not None, seed=config.seed)
 
-    model = model_spec.builder(config)
+    model = model_spec.builder(config, **task.model_kwargs)
     model.summary(print_fn=logging.info)
-    history = train.fit(model, dataset(fn_args.train_files, True),
-                        dataset(fn_args.eval_files, False), config, task,
-                        log_dir=fn_args.model_run_dir)
+    epochs_run, history = 0, {}
+    if model_spec.trainable:
+        fitted = train.fit(model, dataset(fn_args.train_files, True),
+                           dataset(fn_args.eval_files, False), config, task,
+                           log_dir=fn_args.model_run_dir)
+        epochs_run, history = len(fitted.epoch), fitted.history
+    else:
+        logging.info("%s is a fixed baseline: exported without training", config.model)
     export.export_serving_model(
         model, model_spec, task, tf_transform_output, fn_args.serving_model_dir)
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METADATA_FILE), "w") as handle:
-        json.dump({"model": config.model, "epochs_run": len(history.epoch),
-                   "history": history.history, "params": model.count_params()}, handle)
+        json.dump({"model": config.model, "epochs_run": epochs_run,
+                   "history": history, "params": model.count_params()}, handle)

@@ -68,3 +68,28 @@ def test_tf_example_signature_matches_serving_default(pipeline_run):
     by_example = served.signatures["serving_tf_example"](examples=tf.constant(examples))
     by_text = served.signatures["serving_default"](text=tf.constant(texts))
     np.testing.assert_allclose(by_example["probability"], by_text["probability"], rtol=1e-6)
+
+
+def test_rerun_with_new_epochs_reuses_upstream_cache_and_compares_with_the_blessed_model(
+        pipeline_run, tmp_path):
+    import dataclasses
+
+    from pipeline import local_runner
+
+    cfg, first = pipeline_run
+    assert first.blessed and not first.cached  # first run: everything executed
+    rerun_cfg = dataclasses.replace(
+        cfg, serving_root=str(tmp_path / "serving"),
+        train=dataclasses.replace(cfg.train, epochs=cfg.train.epochs - 1))
+    second = local_runner.run(rerun_cfg)
+    # Only the Trainer's config changed: ingestion, validation and Transform come from the cache.
+    assert {"ImdbExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomaliesGate",
+            "Transform"} <= set(second.cached)
+    assert "Trainer" not in second.cached and "Evaluator" not in second.cached
+    # The first run's model is now the blessed baseline of the Evaluator.
+    assert second.baseline_metrics["binary_accuracy"] == pytest.approx(
+        first.metrics["binary_accuracy"])
+    expected = (second.metrics["binary_accuracy"] >= cfg.eval.min_accuracy and
+                second.metrics["binary_accuracy"] >= first.metrics["binary_accuracy"]
+                - cfg.eval.max_regression)
+    assert second.blessed == expected, second.failures

@@ -7,22 +7,40 @@ from collections.abc import Callable
 
 import tf_keras as keras
 
-from pipeline.config import TrainConfig
-from trainer.models import imdb
+from trainer.models import imdb, jena
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:
-    """A named model: its builder, its task and whether it outputs a probability or a logit."""
+    """A named model: its builder, its task, its output kind and whether it is trained.
+
+    Builders take the TrainConfig plus the task's data-dependent keyword arguments
+    (`TrainerTask.model_kwargs`, e.g. the Jena window columns).
+    """
 
     task: str
-    builder: Callable[[TrainConfig], keras.Model]
-    output: str = "probability"  # or "logit": export applies the sigmoid, serving sees p
+    builder: Callable[..., keras.Model]
+    # "probability", "logit" (export applies the sigmoid, serving sees p) or "value" (regression).
+    output: str = "probability"
+    trainable: bool = True  # False: a fixed baseline, exported as built
 
 
 MODELS: dict[str, ModelSpec] = {
     "imdb_lstm": ModelSpec("imdb", imdb.build_lstm),
+    "jena_common_sense": ModelSpec("jena", jena.build_common_sense, "value", trainable=False),
+    "jena_dense": ModelSpec("jena", jena.build_dense, "value"),
+    "jena_gru": ModelSpec("jena", jena.build_gru, "value"),
 }
+
+
+def resolve_model_name(name: str, task: str) -> str:
+    """Full zoo name for `name` or its short form without the task prefix (`gru` -> `jena_gru`)."""
+    for candidate in (name, f"{task}_{name}"):
+        if candidate in MODELS and MODELS[candidate].task == task:
+            return candidate
+    known = sorted(n for n, s in MODELS.items() if s.task == task)
+    short = [n.removeprefix(f"{task}_") for n in known]
+    raise ValueError(f"unknown {task} model {name!r}; choose one of {known} (or {short})")
 
 
 def get_model_spec(name: str, task: str) -> ModelSpec:

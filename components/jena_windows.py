@@ -1,0 +1,91 @@
+"""Window examples for the Jena Evaluators: one tf.Example per test window.
+
+TFMA scores one tf.Example at a time, but a forecast needs a whole window of rows, so the
+Evaluators cannot read ExampleGen's row examples. This component (run between ExampleGen and both
+Evaluators) writes, for the evaluated split only, one example per window, with exactly the windows
+the Trainer builds (trainer/windows.py: same lookback, step and delay, never across a gap):
+
+- `<feature>`: float list of `lookback / step` raw observations, oldest first, for every column;
+- `target`: the raw temperature (°C) `delay` rows after the last observation (the label);
+- `target_timestamp`: int64 time of the target, for slicing.
+
+Every `window_stride`-th window is written (1: all of them, as the book evaluates). The model's
+`serving_tf_example` signature parses this layout (trainer/jena.py).
+"""
+
+
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+from tfx import v1 as tfx
+from tfx.types import artifact_utils
+
+from pipeline.config import WindowConfig
+from trainer import windows
+from transform import features
+
+Examples = tfx.types.standard_artifacts.Examples
+
+
+def read_split(uri: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Raw row examples of one split -> (timestamps, {feature: values}), sorted by time."""
+    files = tf.io.gfile.glob(os.path.join(uri, "*"))
+    stamps, columns = [], {}
+    for record in tf.data.TFRecordDataset(files, compression_type="GZIP").as_numpy_iterator():
+        feature = tf.train.Example.FromString(record).features.feature
+        stamps.append(feature[features.JENA_TIMESTAMP].int64_list.value[0])
+        for name, value in feature.items():
+            if name != features.JENA_TIMESTAMP:
+                columns.setdefault(name, []).append(value.float_list.value[0])
+    order = np.argsort(np.array(stamps, np.int64), kind="stable")
+    return (np.array(stamps, np.int64)[order],
+            {name: np.array(values, np.float32)[order] for name, values in columns.items()})
+
+
+def serialize_windows(
+    stamps: np.ndarray, columns: dict[str, np.ndarray], window: WindowConfig, stride: int
+):
+    """Yields one serialized window example per `stride`-th window of the series."""
+    offsets = windows.input_offsets(window)
+    temperature = columns[features.JENA_TEMPERATURE]
+    for start in windows.window_starts(stamps, window)[::stride]:
+        rows = start + offsets
+        feature = {name: tf.train.Feature(float_list=tf.train.FloatList(value=values[rows]))
+                   for name, values in columns.items()}
+        target = start + window.span
+        feature[features.JENA_WINDOW_TARGET] = tf.train.Feature(
+            float_list=tf.train.FloatList(value=[temperature[target]]))
+        feature[features.JENA_WINDOW_TARGET_TIME] = tf.train.Feature(
+            int64_list=tf.train.Int64List(value=[stamps[target]]))
+        yield tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+@tfx.dsl.components.component
+def JenaWindowExamples(  # noqa: N802 (TFX component naming)
+    row_examples: tfx.dsl.components.InputArtifact[Examples],
+    examples: tfx.dsl.components.OutputArtifact[Examples],
+    window: tfx.dsl.components.Parameter[str],
+    split: tfx.dsl.components.Parameter[str],
+    stride: tfx.dsl.components.Parameter[int],
+) -> None:
+    """Writes split `split` of `row_examples` as window examples (`window`: WindowConfig JSON)."""
+    config = WindowConfig.from_dict(json.loads(window))
+    stamps, columns = read_split(artifact_utils.get_split_uri([row_examples], split))
+    if features.JENA_TEMPERATURE not in columns:
+        raise ValueError(f"split '{split}' has no '{features.JENA_TEMPERATURE}' feature")
+    out_dir = os.path.join(examples.uri, f"Split-{split}")
+    tf.io.gfile.makedirs(out_dir)
+    count = 0
+    path = os.path.join(out_dir, "data_tfrecord-00000-of-00001.gz")
+    with tf.io.TFRecordWriter(path, options="GZIP") as writer:
+        for record in serialize_windows(stamps, columns, config, stride):
+            writer.write(record)
+            count += 1
+    if count == 0:
+        raise ValueError(f"split '{split}' ({len(stamps)} rows) has no window of "
+                         f"{config.span + 1} evenly spaced rows (lookback {config.lookback}, "
+                         f"step {config.step}, delay {config.delay})")
+    examples.split_names = artifact_utils.encode_split_names([split])
+    examples.set_int_custom_property("windows", count)

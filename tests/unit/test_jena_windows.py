@@ -1,0 +1,112 @@
+"""Windows (indices, sampling, targets) against a plain NumPy reference, gaps and boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.config import WindowConfig
+from trainer import windows
+
+INTERVAL = 600
+
+
+def reference_windows(values, targets, stamps, window: WindowConfig):
+    """Plain loops: every start whose rows up to the target are 10 minutes apart."""
+    found = []
+    for start in range(len(values)):
+        target = start + window.lookback - window.step + window.delay
+        if target >= len(values):
+            break
+        if any(stamps[i + 1] - stamps[i] != INTERVAL for i in range(start, target)):
+            continue
+        rows = list(range(start, start + window.lookback, window.step))
+        found.append((start, values[rows], targets[target]))
+    return found
+
+
+def series(rows=80, gap_after=(37,), columns=3):
+    """Values encode (row, column) so a wrong gather shows; a gap follows each `gap_after` row."""
+    steps = np.full(rows - 1, INTERVAL)
+    for row in gap_after:
+        steps[row] = 5 * INTERVAL  # four missing 10-minute steps
+    stamps = np.concatenate([[1_230_768_600], 1_230_768_600 + np.cumsum(steps)])
+    values = np.arange(rows)[:, None] * 10.0 + np.arange(columns)[None, :]
+    return stamps.astype(np.int64), values.astype(np.float32), values[:, 1].copy()
+
+
+def collect(dataset):
+    inputs, targets = [], []
+    for batch_inputs, batch_targets in dataset:
+        inputs.append(batch_inputs["window"].numpy())
+        targets.append(batch_targets.numpy())
+    return np.concatenate(inputs), np.concatenate(targets)
+
+
+@pytest.mark.parametrize("window", [WindowConfig(12, 3, 5), WindowConfig(6, 6, 1),
+                                    WindowConfig(10, 1, 4)])
+def test_windows_equal_numpy_reference_with_a_gap(window):
+    stamps, values, targets = series()
+    expected = reference_windows(values, targets, stamps, window)
+    starts = windows.window_starts(stamps, window)
+    assert starts.tolist() == [start for start, _, _ in expected]
+    inputs, labels = collect(windows.make_window_dataset(
+        values, targets, starts, window, batch_size=7, input_name="window", shuffle=False,
+        repeat=False, seed=0))
+    assert inputs.shape == (len(expected), window.sequence_length, values.shape[1])
+    np.testing.assert_array_equal(inputs, np.stack([w for _, w, _ in expected]))
+    np.testing.assert_array_equal(labels[:, 0], [t for _, _, t in expected])
+
+
+def test_no_window_crosses_the_gap_and_the_target_is_delay_after_the_last_step():
+    stamps, values, targets = series(rows=80, gap_after=(37,))
+    window = WindowConfig(12, 3, 5)
+    starts = windows.window_starts(stamps, window)
+    # A window covers rows start .. start + span; the gap is between rows 37 and 38.
+    assert not any(start <= 37 < start + window.span for start in starts)
+    assert starts.min() == 0 and starts.max() == 80 - 1 - window.span
+    assert 37 - window.span in starts and 38 in starts
+    inputs, labels = collect(windows.make_window_dataset(
+        values, targets, starts, window, 64, input_name="window", shuffle=False, repeat=False,
+        seed=0))
+    last_row = inputs[:, -1, 0] / 10  # column 0 holds row * 10
+    np.testing.assert_array_equal(labels[:, 0], (last_row + window.delay) * 10 + 1)
+
+
+def test_short_split_has_no_window_and_the_dataset_says_why():
+    stamps, values, targets = series(rows=20, gap_after=())
+    window = WindowConfig(18, 6, 3)  # span 15: rows 0..15 fit, so starts 0..4
+    assert windows.window_starts(stamps, window).tolist() == [0, 1, 2, 3, 4]
+    too_long = WindowConfig(18, 6, 8)  # span 20 > 19
+    assert windows.window_starts(stamps, too_long).size == 0
+    with pytest.raises(ValueError, match="no window fits"):
+        windows.make_window_dataset(values, targets, np.zeros([0], np.int64), too_long, 4,
+                                    input_name="window", shuffle=False, repeat=False, seed=0)
+
+
+def test_shuffled_epochs_hold_the_same_windows_in_another_order():
+    stamps, values, targets = series()
+    window = WindowConfig(12, 3, 5)
+    starts = windows.window_starts(stamps, window)
+    dataset = windows.make_window_dataset(values, targets, starts, window, 16,
+                                          input_name="window", shuffle=True, repeat=False,
+                                          seed=3)
+    first, second = collect(dataset)[1], collect(dataset)[1]
+    ordered = collect(windows.make_window_dataset(
+        values, targets, starts, window, 16, input_name="window", shuffle=False, repeat=False,
+        seed=3))[1]
+    assert sorted(first[:, 0]) == sorted(ordered[:, 0]) == sorted(second[:, 0])
+    assert not np.array_equal(first, ordered) and not np.array_equal(first, second)
+
+
+def test_window_starts_rejects_unsorted_or_duplicated_timestamps():
+    stamps, _, _ = series(rows=10, gap_after=())
+    with pytest.raises(ValueError, match="strictly increasing"):
+        windows.window_starts(stamps[::-1], WindowConfig(2, 1, 1))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        windows.window_starts(np.repeat(stamps, 2), WindowConfig(2, 1, 1))
+
+
+def test_regular_interval_is_the_most_common_step():
+    stamps, _, _ = series(rows=30, gap_after=(5, 9))
+    assert windows.regular_interval(stamps) == INTERVAL
