@@ -14,6 +14,8 @@ Task options (pipeline/tasks.py), none of which IMDB uses:
 
 from __future__ import annotations
 
+import dataclasses
+
 from tfx import v1 as tfx
 
 from components import latest_blessed
@@ -27,19 +29,43 @@ EVALUATOR_ID = "Evaluator"
 BLESSING_MERGER_ID = "BlessingMerger"
 
 
+@dataclasses.dataclass(frozen=True)
+class RuntimeParameters:
+    """Values an orchestrator fills in per run (Kubeflow V2); None keeps the value from `cfg`.
+
+    TFX substitutes a RuntimeParameter only where it stands for a whole execution property, so
+    the data location replaces ExampleGen's `input_base` and the training settings replace the
+    Trainer's whole `custom_config` JSON (kubeflow/runner.py builds both).
+    """
+
+    data_root: tfx.dsl.experimental.RuntimeParameter | None = None
+    trainer_custom_config: tfx.dsl.experimental.RuntimeParameter | None = None
+
+
+def trainer_custom_config(train: TrainConfig, code_version: str) -> dict:
+    """The Trainer's custom_config; `run_fn` reads its TrainConfig from the "train" key."""
+    return {"train": train.to_dict(), "code_version": code_version}
+
+
 def create_pipeline(
-    cfg: PipelineConfig, metadata_connection_config=None
+    cfg: PipelineConfig, metadata_connection_config=None,
+    runtime: RuntimeParameters | None = None,
 ) -> tfx.dsl.Pipeline:
     """Builds the pipeline for `cfg.task` from the task registry.
 
     Args:
       metadata_connection_config: MLMD connection (the local runner's SQLite file); None for
         orchestrators that bring their own, such as Kubeflow.
+      runtime: per-run parameters, for orchestrators that support them; None locally.
     """
+    runtime = runtime or RuntimeParameters()
     spec = tasks.get_task_spec(cfg.task)
     spec.check(cfg)
     train_config = cfg.train.to_dict()
-    example_gen = spec.example_gen(cfg)
+    # Task factories pass cfg.data_root on as ExampleGen's input_base (a str exec property).
+    example_gen = spec.example_gen(
+        cfg if runtime.data_root is None
+        else dataclasses.replace(cfg, data_root=runtime.data_root))
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     if cfg.schema_path:
         schema_gen = tfx.components.ImportSchemaGen(schema_file=cfg.schema_path)
@@ -61,14 +87,18 @@ def create_pipeline(
     )
     transform.add_upstream_node(gate)
 
-    trainer = _trainer(transform, train_config, cfg.code_version).with_id(TRAINER_ID)
+    trainer = _trainer(
+        transform, runtime.trainer_custom_config
+        or trainer_custom_config(cfg.train, cfg.code_version)).with_id(TRAINER_ID)
 
     # The final blessing's producer: only its blessings (and the Trainer's models) count as
     # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
     blessing_producer = BLESSING_MERGER_ID if spec.fixed_baseline else EVALUATOR_ID
     baseline_resolver = tfx.dsl.Resolver(
-        strategy_class=latest_blessed.LatestComparableBlessedModelStrategy,
-        config={"match": spec.comparable_on(cfg) if spec.comparable_on else {}},
+        # TFX's stock strategy where nothing needs matching: the KFP v2 compiler knows only it.
+        **({"strategy_class": latest_blessed.LatestComparableBlessedModelStrategy,
+            "config": {"match": spec.comparable_on(cfg)}} if spec.comparable_on else
+           {"strategy_class": tfx.dsl.experimental.LatestBlessedModelStrategy}),
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
                               producer_component_id=TRAINER_ID, output_key="model"),
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
@@ -115,8 +145,8 @@ def create_pipeline(
     )
 
 
-def _trainer(transform, train_config: dict, code_version: str) -> tfx.components.Trainer:
-    """A Trainer on the Transform's outputs; `train_config` is TrainConfig.to_dict()."""
+def _trainer(transform, custom_config) -> tfx.components.Trainer:
+    """A Trainer on the Transform's outputs (custom_config: a dict or a RuntimeParameter)."""
     return tfx.components.Trainer(
         run_fn=tasks.RUN_FN,
         examples=transform.outputs["transformed_examples"],
@@ -124,7 +154,7 @@ def _trainer(transform, train_config: dict, code_version: str) -> tfx.components
         schema=transform.outputs["post_transform_schema"],
         train_args=tfx.proto.TrainArgs(splits=["train"]),
         eval_args=tfx.proto.EvalArgs(splits=["eval"]),
-        custom_config={"train": train_config, "code_version": code_version},
+        custom_config=custom_config,
     )
 
 
@@ -136,8 +166,9 @@ def _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, evaluato
     """
     baseline_config = TrainConfig(task=cfg.task, model=spec.fixed_baseline,
                                   text=cfg.train.text, window=cfg.train.window)
-    fixed_baseline = _trainer(transform, baseline_config.to_dict(), cfg.code_version
-                              ).with_id("FixedBaseline")
+    fixed_baseline = _trainer(
+        transform, trainer_custom_config(baseline_config, cfg.code_version)
+    ).with_id("FixedBaseline")
     baseline_evaluator = tfx.components.Evaluator(
         examples=eval_examples,
         model=trainer.outputs["model"],

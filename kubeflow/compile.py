@@ -1,0 +1,152 @@
+"""`python -m pipeline compile --target kubeflow ...`: compile a task's pipeline to KFP v2.
+
+The same flags work as `python -m kubeflow.compile ...`. Flags map onto `PipelineConfig` exactly
+as for `run` (pipeline.cli.config_from_args); only the paths, the image and the Beam runner are
+specific to the cluster. Nothing is read or downloaded at compile time: `--data-root` and
+`--pipeline-root` are paths on the cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+
+from kubeflow import beam_presets
+
+TARGETS = ("kubeflow",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the compile flags to `parser`."""
+    parser.add_argument("--target", choices=TARGETS, required=True,
+                        help="orchestrator (kubeflow: KFP v2 spec for Kubeflow Pipelines or "
+                             "Vertex AI Pipelines)")
+    parser.add_argument("--task", required=True, help="task name from pipeline.tasks.TASKS")
+    parser.add_argument("--image", required=True,
+                        help="pipeline image for every component (built from kubeflow/Dockerfile)")
+    parser.add_argument("--pipeline-root", required=True,
+                        help="output root on the cluster (gs://... or /mnt/...), laid out like "
+                             "run's --output-dir: ROOT/pipeline_root/TASK-pipeline and "
+                             "ROOT/serving/TASK")
+    parser.add_argument("--data-root", required=True,
+                        help="raw data folder on the cluster (an aclImdb folder for imdb); the "
+                             "default of the data_root runtime parameter")
+    parser.add_argument("--output", required=True,
+                        help="FILE.json: PipelineJob (Vertex AI); FILE.yaml: PipelineSpec "
+                             "(kfp.Client)")
+    parser.add_argument("--serving-root", help="Pusher target root (default: ROOT/serving)")
+    config = parser.add_argument_group("pipeline config (as for run; defaults from the config)")
+    config.add_argument("--model", help="model name from the zoo (default: the task's)")
+    config.add_argument("--epochs", type=int)
+    config.add_argument("--batch-size", type=int)
+    config.add_argument("--steps-per-epoch", type=int)
+    config.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
+    config.add_argument("--sequence-length", type=int, help="tokens kept per review")
+    config.add_argument("--min-accuracy", type=float)
+    config.add_argument("--max-regression", type=float)
+    config.add_argument("--schema", dest="schema_path", help="curated schema.pbtxt (cluster path)")
+    config.add_argument("--no-cache", action="store_true", help="disable KFP caching")
+    beam = parser.add_argument_group("Beam (kubeflow/beam_presets.py)")
+    beam.add_argument("--beam-runner", choices=beam_presets.RUNNERS, default="direct",
+                      help="direct (default), portable, dataflow or flink")
+    beam.add_argument("--beam-workers", type=int,
+                      help="direct runner processes (multi_processing when > 1)")
+    beam.add_argument("--job-endpoint", help="portable: Beam job service host:port")
+    beam.add_argument("--worker-pool",
+                      help=f"portable, flink: worker pool host:port "
+                           f"(default {beam_presets.DEFAULT_WORKER_POOL})")
+    beam.add_argument("--gcp-project", help="dataflow: Google Cloud project")
+    beam.add_argument("--gcp-region", help="dataflow: region, e.g. us-central1")
+    beam.add_argument("--temp-location", help="dataflow: gs:// temp folder")
+    beam.add_argument("--flink-master", help="flink: JobManager REST endpoint host:port")
+    beam.add_argument("--beam-arg", action="append", default=[], dest="beam_args",
+                      help="extra Beam pipeline option, repeatable")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Adds the `compile` subcommand to a CLI's subparsers (see pipeline/cli.py)."""
+    parser = subparsers.add_parser("compile", help="compile a task's pipeline for Kubeflow",
+                                   description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return parser
+
+
+def _require(args: argparse.Namespace, runner: str, *names: str) -> None:
+    missing = [f"--{name.replace('_', '-')}" for name in names if not getattr(args, name)]
+    if missing:
+        raise ValueError(f"--beam-runner {runner} needs {', '.join(missing)}")
+
+
+def beam_args(args: argparse.Namespace) -> list[str]:
+    """The chosen Beam preset's options followed by the --beam-arg extras."""
+    worker_pool = args.worker_pool or beam_presets.DEFAULT_WORKER_POOL
+    if args.beam_runner == "portable":
+        _require(args, "portable", "job_endpoint")
+        preset = beam_presets.portable(args.job_endpoint, worker_pool)
+    elif args.beam_runner == "dataflow":
+        _require(args, "dataflow", "gcp_project", "gcp_region", "temp_location")
+        preset = beam_presets.dataflow(args.gcp_project, args.gcp_region, args.temp_location,
+                                       args.image)
+    elif args.beam_runner == "flink":
+        _require(args, "flink", "flink_master")
+        preset = beam_presets.flink(args.flink_master, worker_pool)
+    else:
+        preset = []
+    return preset + list(args.beam_args)
+
+
+def config_from_args(args: argparse.Namespace):
+    """Builds the PipelineConfig with `run`'s flag mapping, then sets the cluster paths.
+
+    Raises:
+      ValueError: unknown task, bad flag values or missing Beam runner settings.
+    """
+    from pipeline import cli as pipeline_cli
+    from pipeline import tasks
+
+    tasks.get_task_spec(args.task)
+    # `run`'s defaults stand in for any flag that `run` has and compile does not, so this
+    # mapping stays the one in pipeline.cli even as `run` grows task-specific flags.
+    run_defaults = vars(pipeline_cli.build_parser().parse_args(["run", args.task]))
+    cfg = pipeline_cli.config_from_args(argparse.Namespace(**(run_defaults | vars(args))),
+                                        data_root=args.data_root)
+    return dataclasses.replace(cfg, output_dir=args.pipeline_root,
+                               serving_root=args.serving_root, beam_args=tuple(beam_args(args)))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compiles and writes the spec; returns the process exit code."""
+    from kubeflow import runner
+
+    try:
+        cfg = config_from_args(args)
+        job = runner.compile_pipeline(cfg, args.image, args.output)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    spec = job["pipelineSpec"]
+    parameters = sorted(spec["root"].get("inputDefinitions", {}).get("parameters", {}))
+    print(f"Compiled the {cfg.task} pipeline ({len(spec['root']['dag']['tasks'])} tasks, image "
+          f"{args.image}) to {args.output}\n  pipeline root {cfg.pipeline_root}\n"
+          f"  runtime parameters {', '.join(parameters)}\n"
+          f"  Beam args {' '.join(cfg.beam_pipeline_args)}")
+    resolvers = runner.resolver_tasks(job)
+    if resolvers:
+        print(f"note: {', '.join(resolvers)} use KFP resolver executors, which Vertex AI "
+              f"Pipelines runs and the open-source KFP backend rejects (docs/kubeflow.md)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = argparse.ArgumentParser(prog="python -m kubeflow.compile",
+                                     description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,313 @@
+"""Kubeflow V2 compile: strict spec, same DAG as the local pipeline, runtime parameters, image.
+
+Compiles in-process (no TFX run, nothing read from the data paths). The e2e-marked test runs
+the CLI in a fresh process outside the repository to check determinism across processes and
+that every module path in the spec imports from the installed package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from kubeflow import compile as kubeflow_compile
+from kubeflow import runner
+
+# Tasks whose ExampleGen takes the data location as input_base. Jena's factory derives a
+# folder and a file pattern from data_root, so its location cannot be a runtime parameter yet
+# (docs/kubeflow.md); add it here once it can.
+TASKS = ("imdb",)
+IMAGE = "europe-docker.pkg.dev/my-project/pipelines/tfx-text:1.0"
+PIPELINE_ROOT = "gs://my-bucket/tfx-text"
+DATA_ROOT = "gs://my-bucket/data/aclImdb"
+ENTRYPOINT = ["python", "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"]
+EXAMPLE_GEN_DRIVER = ["python", "-m", "tfx.orchestration.kubeflow.v2.file_based_example_gen.driver"]
+# KubeflowV2DagRunner compiles a LatestBlessedModelStrategy resolver into two resolver tasks.
+RESOLVER_TASK_SUFFIXES = ("-model-blessing-resolver", "-model-resolver")
+
+
+def parse_args(task: str, output: pathlib.Path, *extra: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    kubeflow_compile.add_arguments(parser)
+    return parser.parse_args([
+        "--target", "kubeflow", "--task", task, "--image", IMAGE,
+        "--pipeline-root", PIPELINE_ROOT, "--data-root", DATA_ROOT, "--output", str(output),
+        "--epochs", "3", "--beam-workers", "2", *extra])
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def compiled(request, tmp_path_factory):
+    """(config, PipelineJob dict, path of the written JSON) for one task."""
+    output = tmp_path_factory.mktemp(request.param) / "pipeline.json"
+    cfg = kubeflow_compile.config_from_args(parse_args(request.param, output))
+    job = runner.compile_pipeline(cfg, IMAGE, str(output))
+    return cfg, job, output
+
+
+def strict_spec(job: dict) -> pipeline_spec_pb2.PipelineSpec:
+    spec = pipeline_spec_pb2.PipelineSpec()
+    json_format.ParseDict(job["pipelineSpec"], spec)  # no ignore_unknown_fields
+    return spec
+
+
+def node_of(task_name: str) -> str:
+    for suffix in RESOLVER_TASK_SUFFIXES:
+        if task_name.endswith(suffix):
+            return task_name.removesuffix(suffix)
+    return task_name
+
+
+def test_json_parses_strictly_into_pipeline_job(compiled):
+    _, _, output = compiled
+    job = pipeline_spec_pb2.PipelineJob()
+    json_format.Parse(output.read_text(), job)  # strict: unknown fields raise
+    # pipeline_spec is a Struct in PipelineJob; parse it strictly as a PipelineSpec too.
+    spec = strict_spec(json_format.MessageToDict(job))
+    assert spec.schema_version == "2.1.0"
+    assert spec.sdk_version == "tfx-1.16.0"
+    assert spec.default_pipeline_root == job.runtime_config.gcs_output_directory
+    assert job.runtime_config.gcs_output_directory.startswith(PIPELINE_ROOT + "/")
+
+
+def test_yaml_output_is_the_spec_kfp_client_loads(compiled, tmp_path):
+    from kfp.client import client as kfp_client  # the loader Client.run_pipeline uses
+
+    cfg, job, _ = compiled
+    runner.write_spec(job, str(tmp_path / "pipeline.yaml"))
+    loaded = kfp_client._extract_pipeline_yaml(str(tmp_path / "pipeline.yaml"))
+    assert loaded.pipeline_spec == strict_spec(job)
+    assert yaml.safe_load((tmp_path / "pipeline.yaml").read_text())["pipelineInfo"] == {
+        "name": cfg.pipeline_name}
+
+
+def test_dag_has_exactly_the_local_pipelines_components_and_dependencies(compiled):
+    from tfx import v1 as tfx
+
+    from pipeline.pipeline import create_pipeline
+
+    cfg, job, _ = compiled
+    local = create_pipeline(cfg)
+    expected_deps = {node.id: {up.id for up in node.upstream_nodes} for node in local.components}
+    resolvers = {node.id for node in local.components if isinstance(node, tfx.dsl.Resolver)}
+    # A resolver's output channel has no producer id; the KFP task reads one of the resolver's.
+    expected_inputs = {
+        node.id: {key: (getattr(channel, "producer_component_id", None), channel.output_key)
+                  for key, channel in node.inputs.items()}
+        for node in local.components if node.id not in resolvers}
+
+    deps: dict[str, set[str]] = {}
+    for name, task in strict_spec(job).root.dag.tasks.items():
+        node = node_of(name)
+        wiring = {key: (node_of(spec.task_output_artifact.producer_task),
+                        spec.task_output_artifact.output_artifact_key)
+                  for key, spec in task.inputs.artifacts.items()}
+        producers = {producer for producer, _ in wiring.values()}
+        deps.setdefault(node, set()).update(
+            {node_of(t) for t in task.dependent_tasks} | producers - {node})
+        if node in resolvers:  # resolver tasks query MLMD; only the pair is wired together
+            assert producers <= {node}, name
+            continue
+        assert producers <= {node_of(t) for t in task.dependent_tasks}, name
+        assert wiring.keys() == expected_inputs[node].keys(), name
+        for key, (producer, output_key) in wiring.items():
+            want_producer, want_key = expected_inputs[node][key]
+            assert output_key == want_key, (name, key)
+            assert producer == want_producer or (want_producer is None and producer in resolvers)
+    assert deps == expected_deps
+
+
+def test_every_task_runs_the_image_with_tfx_kfp_v2_entrypoint(compiled):
+    cfg, job, _ = compiled
+    spec = strict_spec(job)
+    executors = spec.deployment_spec["executors"]
+    resolver_tasks = set(runner.resolver_tasks(job))
+    assert all(node_of(name) != name for name in resolver_tasks)
+    for name, component in spec.components.items():
+        executor = executors[component.executor_label]
+        if name in resolver_tasks:
+            assert set(executor) == {"resolver"}
+            continue
+        container = executor["container"]
+        assert container["image"] == IMAGE, name
+        assert list(container["command"]) == ENTRYPOINT, name
+        args = list(container["args"])
+        assert args[0] == "--executor_class_path" and args[2:4] == [
+            "--json_serialized_invocation_args", "{{$}}"], name
+        assert args[-len(cfg.beam_pipeline_args):] == cfg.beam_pipeline_args, name
+        if "lifecycle" in container:  # FileBasedExampleGen's driver runs before the cache check
+            assert list(container["lifecycle"]["preCacheCheck"]["command"]) == EXAMPLE_GEN_DRIVER
+    assert "--direct_running_mode=multi_processing" in cfg.beam_pipeline_args
+
+
+def test_runtime_parameters_appear_with_defaults_and_feed_the_components(compiled):
+    cfg, job, output = compiled
+    spec = strict_spec(job)
+    definitions = spec.root.input_definitions.parameters
+    assert set(definitions) == {runner.DATA_ROOT, runner.TRAINER_CUSTOM_CONFIG}
+    defaults = job["runtimeConfig"]["parameterValues"]
+    for name, definition in definitions.items():
+        assert definition.parameter_type == pipeline_spec_pb2.ParameterType.STRING
+        assert definition.is_optional and definition.description
+        assert definition.default_value.string_value == defaults[name]
+    assert defaults[runner.DATA_ROOT] == DATA_ROOT
+
+    tasks = {name: task for name, task in spec.root.dag.tasks.items()}
+    example_gen = next(t for n, t in tasks.items() if n.endswith("ExampleGen"))
+    assert example_gen.inputs.parameters["input_base"].component_input_parameter == (
+        runner.DATA_ROOT)
+    assert tasks["Trainer"].inputs.parameters["custom_config"].component_input_parameter == (
+        runner.TRAINER_CUSTOM_CONFIG)
+    # A RuntimeParameter left inside a JSON constant would be passed on unreplaced.
+    assert "RuntimeParameter" not in output.read_text()
+
+
+def test_trainer_default_is_what_run_fn_parses(compiled):
+    from pipeline.config import TrainConfig
+    from pipeline.pipeline import trainer_custom_config
+
+    cfg, job, _ = compiled
+    default = json.loads(job["runtimeConfig"]["parameterValues"][runner.TRAINER_CUSTOM_CONFIG])
+    assert default == trainer_custom_config(cfg.train, cfg.code_version)
+    assert TrainConfig.from_dict(default["train"]) == cfg.train
+    assert cfg.train.epochs == 3
+
+
+def test_parameter_values_change_training_per_run_and_validate(compiled, tmp_path):
+    from google.cloud.aiplatform.utils import pipeline_utils
+
+    cfg, job, output = compiled
+    runner.write_spec(job, str(tmp_path / "pipeline.yaml"))
+    spec = runner.load_spec(str(output))
+    assert runner.load_spec(str(tmp_path / "pipeline.yaml")) == spec
+    values = runner.parameter_values(spec, epochs=1, batch_size=16,
+                                     data_root="gs://other/aclImdb")
+    train = json.loads(values[runner.TRAINER_CUSTOM_CONFIG])["train"]
+    assert (train["epochs"], train["batch_size"], train["model"]) == (1, 16, cfg.train.model)
+    assert values[runner.DATA_ROOT] == "gs://other/aclImdb"
+
+    with pytest.raises(ValueError, match="fixed at compile time"):
+        runner.parameter_values(spec, task="other")
+    with pytest.raises(ValueError, match=r"\['text'\] are fixed at compile time"):
+        runner.parameter_values(spec, text={"max_tokens": 5})
+    with pytest.raises(ValueError, match="unknown TrainConfig fields"):
+        runner.parameter_values(spec, epoch=1)
+    with pytest.raises(ValueError, match="epochs"):
+        runner.parameter_values(spec, epochs=0)
+    with pytest.raises(ValueError, match="model"):
+        runner.parameter_values(spec, model="no_such_model")
+
+    # Vertex AI's client merges the values over the compiled defaults and checks their names.
+    builder = pipeline_utils.PipelineRuntimeConfigBuilder.from_job_spec_json(job)
+    builder.update_runtime_parameters(values)
+    assert builder.build()["parameterValues"] == values
+    builder.update_runtime_parameters({"epochs": 1})
+    with pytest.raises(ValueError, match="epochs"):
+        builder.build()  # only the declared parameters exist
+
+
+def spec_module_paths(job: dict) -> set[str]:
+    """Dotted paths the containers import: executor classes, run_fn and preprocessing_fn."""
+    spec = strict_spec(job)
+    paths = set()
+    for executor in job["pipelineSpec"]["deploymentSpec"]["executors"].values():
+        args = list(executor.get("container", {}).get("args", []))
+        if "--executor_class_path" in args:
+            paths.add(args[args.index("--executor_class_path") + 1])
+    for task in spec.root.dag.tasks.values():
+        for key in ("run_fn", "preprocessing_fn"):
+            if key in task.inputs.parameters:
+                paths.add(task.inputs.parameters[key].runtime_value.constant.string_value)
+    return paths
+
+
+def test_every_module_path_in_the_spec_imports_from_the_installed_package(compiled):
+    from importlib import metadata
+
+    from tfx.utils import import_utils
+
+    cfg, job, _ = compiled
+    paths = spec_module_paths(job)
+    assert {"trainer.run.run_fn", f"transform.{cfg.task}.preprocessing_fn"} <= paths
+    project = set(metadata.distribution("tfx-text-pipelines").read_text("top_level.txt").split())
+    for path in paths:
+        module, name = path.rsplit(".", 1)
+        top = module.split(".")[0]
+        assert top in project or top == "tfx", path  # pip install . ships the project's ones
+        assert callable(import_utils.import_func_from_module(module, name))
+
+
+def test_compiling_twice_gives_the_same_bytes(compiled, tmp_path):
+    cfg, _, output = compiled
+    again = tmp_path / "again.json"
+    runner.compile_pipeline(cfg, IMAGE, str(again))
+    assert again.read_bytes() == output.read_bytes()
+
+
+def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
+    output = tmp_path / "x.json"
+    assert kubeflow_compile.run(parse_args("no_such_task", output)) == 2
+    assert "unknown task 'no_such_task'" in capsys.readouterr().err
+    assert kubeflow_compile.run(parse_args("imdb", output, "--beam-runner", "dataflow",
+                                           "--gcp-project", "p")) == 2
+    assert "--beam-runner dataflow needs --gcp-region, --temp-location" in (
+        capsys.readouterr().err)
+    assert not output.exists()
+
+
+def test_beam_runner_presets_reach_the_containers(tmp_path):
+    args = parse_args("imdb", tmp_path / "x.json", "--beam-runner", "dataflow",
+                      "--gcp-project", "p", "--gcp-region", "europe-west1",
+                      "--temp-location", "gs://b/tmp", "--beam-arg=--max_num_workers=8")
+    cfg = kubeflow_compile.config_from_args(args)
+    assert cfg.beam_pipeline_args[-6:] == [
+        "--runner=DataflowRunner", "--project=p", "--region=europe-west1",
+        "--temp_location=gs://b/tmp", f"--sdk_container_image={IMAGE}", "--max_num_workers=8"]
+    assert cfg.output_dir == PIPELINE_ROOT and cfg.data_root == DATA_ROOT
+
+
+def test_pipeline_cli_has_the_compile_subcommand(tmp_path):
+    from pipeline import cli
+
+    args = cli.build_parser().parse_args([
+        "compile", "--target", "kubeflow", "--task", "imdb", "--image", IMAGE,
+        "--pipeline-root", PIPELINE_ROOT, "--data-root", DATA_ROOT,
+        "--output", str(tmp_path / "x.json")])
+    assert args.command == "compile" and args.image == IMAGE
+
+
+@pytest.mark.e2e
+def test_cli_in_a_fresh_process_elsewhere_compiles_the_same_spec_and_its_paths_import(
+        compiled, tmp_path):
+    _, job, output = compiled
+    task = job["pipelineSpec"]["pipelineInfo"]["name"].removesuffix("-pipeline")
+    again = tmp_path / "cli.json"
+    argv = ["--target", "kubeflow", "--task", task, "--image", IMAGE,
+            "--pipeline-root", PIPELINE_ROOT, "--data-root", DATA_ROOT, "--output", str(again),
+            "--epochs", "3", "--beam-workers", "2"]
+    # Outside the repository, sys.path[0] is tmp_path: imports resolve through the installed
+    # package only. A different hash seed catches set/dict ordering leaking into the spec.
+    script = textwrap.dedent(f"""
+        import sys
+        from kubeflow import compile
+        from tfx.utils import import_utils
+        assert compile.main({argv!r}) == 0
+        for path in {sorted(spec_module_paths(job))!r}:
+            module, name = path.rsplit(".", 1)
+            import_utils.import_func_from_module(module, name)
+            assert not sys.modules[module].__file__.startswith({str(tmp_path)!r})
+        """)
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TF_USE_LEGACY_KERAS": "1"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert again.read_bytes() == output.read_bytes()
