@@ -1,0 +1,157 @@
+"""models.config generation, the deploy files, and the predict/serve CLI parsing (no server)."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import numpy as np
+import pytest
+
+from serving import cli, models_config
+from serving.registry import ModelConfig, VersionPolicy
+
+DEPLOY = pathlib.Path(cli.__file__).resolve().parent / "deploy"
+
+
+def make_root(root: pathlib.Path, layout: dict[str, list[str]]) -> pathlib.Path:
+    for model, versions in layout.items():
+        (root / model).mkdir(parents=True)
+        for version in versions:
+            (root / model / version).mkdir()
+    return root
+
+
+def test_discover_finds_model_folders_with_numeric_versions(tmp_path):
+    root = make_root(tmp_path, {"imdb": ["3", "12", "tmp-copy"], "jena": ["7"], "empty": [],
+                                "notes": ["draft"]})
+    (root / "models.config").write_text("")
+    configs = models_config.discover(str(root))
+    assert [c.name for c in configs] == ["imdb", "jena"]
+    imdb = configs[0]
+    assert imdb.base_path == str(root / "imdb")
+    assert imdb.policy == VersionPolicy("latest", num_versions=1)
+    assert imdb.labels == {"stable": 12}  # numeric order, not string order
+
+
+def test_two_served_versions_get_canary_and_stable_labels(tmp_path):
+    root = make_root(tmp_path, {"imdb": ["3", "12"], "jena": ["7"]})
+    imdb, jena = models_config.discover(str(root), num_versions=2)
+    assert imdb.labels == {"stable": 3, "canary": 12}
+    assert jena.labels == {"stable": 7}
+
+
+def test_discover_rejects_missing_models_and_empty_roots(tmp_path):
+    root = make_root(tmp_path, {"imdb": ["1"], "jena": []})
+    assert [c.name for c in models_config.discover(str(root), ["imdb"])] == ["imdb"]
+    with pytest.raises(ValueError, match=r"no version folders for \['jena'\]"):
+        models_config.discover(str(root), ["imdb", "jena"])
+    with pytest.raises(ValueError, match="no <model>/<version>/ folders"):
+        models_config.discover(str(make_root(tmp_path / "other", {"x": []})))
+    with pytest.raises(ValueError, match="is not a folder"):
+        models_config.discover(str(tmp_path / "missing"))
+
+
+def test_config_text_round_trips_with_policy_labels_and_container_paths(tmp_path):
+    configs = [ModelConfig("imdb", "/data/serving/imdb", VersionPolicy("latest", 2),
+                           {"stable": 3, "canary": 12}),
+               ModelConfig("jena", "/data/serving/jena", VersionPolicy("specific", versions=(7,)))]
+    text = models_config.to_text(configs, base_dir="/models/")
+    assert 'base_path: "/models/imdb"' in text and 'model_platform: "tensorflow"' in text
+    assert "num_versions: 2" in text and 'key: "canary"' in text and "versions: 7" in text
+    parsed = models_config.parse(text)
+    assert parsed[0] == ModelConfig("imdb", "/models/imdb", VersionPolicy("latest", 2),
+                                    {"canary": 12, "stable": 3})
+    assert parsed[1].policy == VersionPolicy("specific", versions=(7,))
+    written = models_config.write(str(tmp_path / "out" / "models.config"), configs)
+    assert (tmp_path / "out" / "models.config").read_text() == written
+
+
+def test_parse_rejects_other_configs():
+    with pytest.raises(ValueError, match="not a ModelServerConfig"):
+        models_config.parse("model_config_list { nonsense: 1 }")
+    with pytest.raises(ValueError, match="no model_config_list"):
+        models_config.parse("")
+
+
+def test_version_policies_select_the_aspired_versions():
+    on_disk = [12, 3, 40]
+    assert VersionPolicy("latest", 1).select(on_disk) == {40}
+    assert VersionPolicy("latest", 2).select(on_disk) == {12, 40}
+    assert VersionPolicy("all").select(on_disk) == {3, 12, 40}
+    assert VersionPolicy("specific", versions=(3, 99)).select(on_disk) == {3}
+    with pytest.raises(ValueError):
+        VersionPolicy("newest")
+
+
+def test_deploy_models_config_example_parses():
+    names = [c.name for c in models_config.parse((DEPLOY / "models.config").read_text())]
+    assert names == ["imdb", "jena"]
+
+
+def test_deploy_manifests_are_valid_yaml_and_agree_on_ports():
+    yaml = pytest.importorskip("yaml")
+    deployment = yaml.safe_load((DEPLOY / "deployment.yaml").read_text())
+    service = yaml.safe_load((DEPLOY / "service.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert {p["containerPort"] for p in container["ports"]} == {8500, 8501}
+    assert {p["port"] for p in service["spec"]["ports"]} == {8500, 8501}
+    assert "--model_config_file=/config/models.config" in container["args"]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_parsers(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def test_cli_parses_predict_and_serve():
+    args = parse_args(["predict", "imdb", "a great film", "--grpc", "127.0.0.1:8500"])
+    assert (args.task, args.texts, args.grpc, args.rest) == ("imdb", ["a great film"],
+                                                             "127.0.0.1:8500", None)
+    assert args.handler is cli.predict_command
+    args = parse_args(["predict", "jena", "--window", "w.csv"])
+    assert args.window == pathlib.Path("w.csv") and args.texts == []
+    args = parse_args(["serve", "--serving-root", "out/serving"])
+    assert (args.rest_port, args.grpc_port, args.num_versions) == (8501, 8500, 1)
+    assert args.handler is cli.serve_command
+    with pytest.raises(SystemExit):
+        parse_args(["predict", "imdb", "x", "--rest", "http://a", "--grpc", "b:1"])
+
+
+def test_serve_builds_the_tensorflow_model_server_command():
+    args = parse_args(["serve", "--serving-root", "r", "--rest-port", "9501", "--batching"])
+    command = cli.model_server_command("/bin/tensorflow_model_server", "/tmp/models.config", args)
+    assert command[:4] == ["/bin/tensorflow_model_server", "--port=8500", "--rest_api_port=9501",
+                           "--model_config_file=/tmp/models.config"]
+    assert "--allow_version_labels_for_unavailable_models=true" in command
+    assert "--enable_batching=true" in command
+    assert any(flag.endswith("batching_parameters.txt") for flag in command)
+
+
+def test_window_csv_without_metadata_keeps_numeric_columns_in_order(tmp_path):
+    path = tmp_path / "window.csv"
+    path.write_text("Date Time,p (mbar),T (degC)\n01.01.2009 00:10:00,996.5,-8.0\n"
+                    "01.01.2009 01:10:00,996.6,-8.5\n")
+    window = cli.read_window_csv(path)
+    np.testing.assert_array_equal(window, np.array([[996.5, -8.0], [996.6, -8.5]], np.float32))
+
+
+def test_window_csv_with_metadata_orders_columns_and_subsamples_raw_rows(tmp_path):
+    metadata = {"window": {"lookback": 4, "step": 2, "sequence_length": 2},
+                "columns": [{"feature": "t_degc", "original": "T (degC)"},
+                            {"feature": "p_mbar", "original": "p (mbar)"}]}
+    rows = "\n".join(f"d{i},{1000 + i},{float(i)}" for i in range(5))
+    path = tmp_path / "raw.csv"
+    path.write_text("Date Time,p (mbar),t_degc\n" + rows + "\n")
+    window = cli.read_window_csv(path, metadata)
+    # the last 4 raw rows (1..4), every 2nd: rows 1 and 3; columns in the model's order
+    np.testing.assert_array_equal(window, np.array([[1, 1001], [3, 1003]], np.float32))
+    short = tmp_path / "short.csv"
+    short.write_text("p (mbar),T (degC)\n1,2\n1,2\n1,2\n")
+    with pytest.raises(ValueError, match="at least 4 raw rows"):
+        cli.read_window_csv(short, metadata)
+    missing = tmp_path / "missing.csv"
+    missing.write_text("p (mbar)\n1\n2\n")
+    with pytest.raises(ValueError, match="no column 't_degc'"):
+        cli.read_window_csv(missing, metadata)
