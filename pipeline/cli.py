@@ -12,7 +12,9 @@ import os
 import pathlib
 import sys
 
+from kubeflow import compile as kubeflow_compile
 from pipeline import config as config_lib
+from serving import cli as serving_cli
 
 REPO_PACKAGES = ("components", "pipeline", "trainer", "transform")
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfx-text-pipelines")
@@ -74,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--schema", dest="schema_path",
                      help="curated schema.pbtxt instead of an inferred one")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    kubeflow_compile.add_parser(commands)  # compile --target kubeflow
+    serving_cli.add_parsers(commands)  # predict, serve
     return parser
 
 
@@ -146,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if args.command == "run":
         return run_command(args)
+    if args.command == "compile":
+        return kubeflow_compile.run(args)
+    if args.command in ("predict", "serve"):
+        return args.handler(args)
     raise AssertionError(args.command)
 
 

@@ -11,26 +11,14 @@ from __future__ import annotations
 import json
 import os
 
-import jena_fixture
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-@pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory):
-    from components import datasets
-    from pipeline import config, local_runner
-
-    root = tmp_path_factory.mktemp("jena_e2e")
-    csv_path = datasets.resolve_jena(
-        jena_fixture.shared_file(jena_fixture.FRAGMENT), root / "cache")
-    window = config.WindowConfig(lookback=288, step=6, delay=36)
-    cfg = config.PipelineConfig(
-        task="jena", data_root=str(csv_path), output_dir=str(root / "outputs"),
-        train=config.TrainConfig(task="jena", model="jena_gru", epochs=2, text=None,
-                                 window=window))
-    return cfg, local_runner.run(cfg)
+@pytest.fixture
+def pipeline_run(jena_small_run):
+    return jena_small_run
 
 
 @pytest.fixture(scope="module")
