@@ -7,6 +7,7 @@ import shutil
 import tarfile
 
 import pytest
+from shared_data import shared_file
 
 from components import datasets
 from pipeline import cli, results
@@ -17,8 +18,6 @@ PER_FOLDER = 60  # reviews kept from each of train/pos, train/neg, test/pos, tes
 
 @pytest.fixture(scope="module")
 def real_slice_tarball(tmp_path_factory):
-    from conftest import shared_file
-
     tarball = shared_file("imdb/aclImdb_v1_labeled.tar.gz")
     work = tmp_path_factory.mktemp("imdb_real")
     full = datasets.resolve_imdb(tarball, work / "cache")
