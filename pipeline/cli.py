@@ -92,20 +92,21 @@ def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.Pip
 
     spec = tasks.get_task_spec(args.task)
     part_types = {"text": config_lib.TextConfig, "window": config_lib.WindowConfig}
+    model = models.resolve_model_name(args.model or spec.default_model, args.task)
+    model_defaults = dict(models.get_model_spec(model, args.task).defaults)
     parts = {}
     for part, flags in PART_FLAGS.items():
         given = _given(args, *flags)
         if part in spec.train_parts:
-            parts[part] = part_types[part](**given)
+            parts[part] = part_types[part](**{**model_defaults.pop(part, {}), **given})
         elif given:
             names = ", ".join("--" + name.replace("_", "-") for name in given)
             raise ValueError(f"{names} do not apply to task {args.task}")
         else:
             parts[part] = None
-    model = models.resolve_model_name(args.model or spec.default_model, args.task)
     train = config_lib.TrainConfig(
         task=args.task, model=model, **parts,
-        **_given(args, "epochs", "batch_size", "steps_per_epoch"))
+        **{**model_defaults, **_given(args, "epochs", "batch_size", "steps_per_epoch")})
     evaluation = config_lib.EvalConfig(**_given(
         args, "min_accuracy", "max_regression", "baseline_margin", "window_stride"))
     return config_lib.PipelineConfig(

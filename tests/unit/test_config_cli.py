@@ -56,3 +56,17 @@ def test_cli_reports_a_bad_data_dir_without_a_traceback(tmp_path, capsys):
     assert cli.main(["run", "imdb", "--data-dir", str(tmp_path / "missing"),
                      "--output-dir", str(tmp_path / "out")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_model_defaults_apply_under_the_flags(tmp_path):
+    args = cli.build_parser().parse_args(
+        ["run", "imdb", "--model", "embedding_flatten", "--output-dir", str(tmp_path)])
+    cfg = cli.config_from_args(args, "/data/aclImdb")
+    assert cfg.train.model == "imdb_embedding_flatten"
+    assert (cfg.train.embedding_dim, cfg.train.text.sequence_length) == (8, 20)
+    assert cfg.train.text.max_tokens == TextConfig().max_tokens
+    args = cli.build_parser().parse_args(
+        ["run", "imdb", "--model", "conv1d", "--sequence-length", "300"])
+    cfg = cli.config_from_args(args, "/data/aclImdb")
+    assert (cfg.train.embedding_dim, cfg.train.learning_rate) == (128, 1e-4)
+    assert cfg.train.text.sequence_length == 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import tf_keras as keras
 
@@ -23,10 +24,20 @@ class ModelSpec:
     # "probability", "logit" (export applies the sigmoid, serving sees p) or "value" (regression).
     output: str = "probability"
     trainable: bool = True  # False: a fixed baseline, exported as built
+    # The book's hyperparameters for this experiment, as TrainConfig fields (parts as dicts);
+    # they replace TrainConfig's defaults, and CLI flags replace them.
+    defaults: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 MODELS: dict[str, ModelSpec] = {
+    "imdb_embedding_flatten": ModelSpec("imdb", imdb.build_embedding_flatten, defaults={
+        "embedding_dim": 8, "text": {"sequence_length": 20}}),
+    "imdb_simple_rnn": ModelSpec("imdb", imdb.build_simple_rnn),
     "imdb_lstm": ModelSpec("imdb", imdb.build_lstm),
+    "imdb_gru": ModelSpec("imdb", imdb.build_gru),
+    "imdb_bilstm": ModelSpec("imdb", imdb.build_bilstm),
+    "imdb_conv1d": ModelSpec("imdb", imdb.build_conv1d, defaults={
+        "embedding_dim": 128, "learning_rate": 1e-4}),
     "jena_common_sense": ModelSpec("jena", jena.build_common_sense, "value", trainable=False),
     "jena_dense": ModelSpec("jena", jena.build_dense, "value"),
     "jena_gru": ModelSpec("jena", jena.build_gru, "value"),

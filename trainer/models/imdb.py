@@ -86,6 +86,9 @@ def build_bilstm(config: TrainConfig) -> keras.Model:
 def build_conv1d(config: TrainConfig) -> keras.Model:
     """DLwP 6.4.3, listing 6.46: Embedding(10,000 x 128) -> Conv1D(32, 7) -> MaxPool(5)
     -> Conv1D(32, 7) -> GlobalMaxPool -> Dense(1); ~83.8% val (RMSprop 1e-4 in the book)."""
+    if (config.text.sequence_length - 6) // 5 < 7:
+        raise ValueError(f"imdb_conv1d needs sequence_length >= 41 for its two 7-wide "
+                         f"convolutions around MaxPool(5), got {config.text.sequence_length}")
     tokens, x = _embedded(config)
     x = keras.layers.Conv1D(config.units, 7, activation="relu")(x)
     x = keras.layers.MaxPooling1D(5)(x)
