@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pipeline_run(imdb_small_run):
     return imdb_small_run
 

@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pipeline_run(jena_small_run):
     return jena_small_run
 
