@@ -38,14 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(kfp.Client)")
     parser.add_argument("--serving-root", help="Pusher target root (default: ROOT/serving)")
     config = parser.add_argument_group("pipeline config (as for run; defaults from the config)")
-    config.add_argument("--model", help="model name from the zoo (default: the task's)")
-    config.add_argument("--epochs", type=int)
-    config.add_argument("--batch-size", type=int)
-    config.add_argument("--steps-per-epoch", type=int)
-    config.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
-    config.add_argument("--sequence-length", type=int, help="tokens kept per review")
-    config.add_argument("--min-accuracy", type=float)
-    config.add_argument("--max-regression", type=float)
+    from pipeline import cli  # imported late: pipeline.cli imports this module
+
+    cli.add_config_arguments(config)
     config.add_argument("--schema", dest="schema_path", help="curated schema.pbtxt (cluster path)")
     config.add_argument("--no-cache", action="store_true", help="disable KFP caching")
     beam = parser.add_argument_group("Beam (kubeflow/beam_presets.py)")

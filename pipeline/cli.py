@@ -34,6 +34,34 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def add_config_arguments(parser) -> None:
+    """Flags shared by `run` and `compile` that map onto the config dataclasses."""
+    parser.add_argument("--model", help="model name from the zoo, with or without the task prefix "
+                                         "(imdb: lstm, gru, bilstm, simple_rnn, conv1d, "
+                                         "embedding_flatten; jena: dense, gru; default: the "
+                                         "task's)")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--steps-per-epoch", type=int,
+                        help="train steps per epoch (default: one pass over the train split)")
+    parser.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
+    parser.add_argument("--sequence-length", type=int, help="tokens kept per review")
+    parser.add_argument("--lookback", type=int,
+                        help="jena: rows of history per window (10 min each)")
+    parser.add_argument("--step", type=int, help="jena: rows between a window's observations")
+    parser.add_argument("--delay", type=int,
+                        help="jena: rows from the last observation to the forecast target")
+    parser.add_argument("--min-accuracy", type=float, help="accuracy needed for a blessing")
+    parser.add_argument("--max-regression", type=float,
+                        help="allowed worsening vs the latest blessed model (imdb: accuracy drop, "
+                             "jena: MAE rise in °C)")
+    parser.add_argument("--baseline-margin", type=float,
+                        help="jena: fraction of the common-sense baseline's MAE the model must "
+                             "improve by (0: strictly better)")
+    parser.add_argument("--window-stride", type=int,
+                        help="jena: evaluate every N-th test window (1: all)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tfx-text", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,27 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--serving-root", help="Pusher target root (default: OUTPUT_DIR/serving)")
     run.add_argument("--cache-dir", default=DEFAULT_CACHE,
                      help=f"downloads and extracted archives (default: {DEFAULT_CACHE})")
-    run.add_argument("--model", help="model name from the zoo, with or without the task prefix "
-                                      "(imdb: lstm; jena: dense, gru; default: the task's)")
-    run.add_argument("--epochs", type=int)
-    run.add_argument("--batch-size", type=int)
-    run.add_argument("--steps-per-epoch", type=int,
-                     help="train steps per epoch (default: one pass over the train split)")
-    run.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
-    run.add_argument("--sequence-length", type=int, help="tokens kept per review")
-    run.add_argument("--lookback", type=int, help="jena: rows of history per window (10 min each)")
-    run.add_argument("--step", type=int, help="jena: rows between a window's observations")
-    run.add_argument("--delay", type=int,
-                     help="jena: rows from the last observation to the forecast target")
-    run.add_argument("--min-accuracy", type=float, help="accuracy needed for a blessing")
-    run.add_argument("--max-regression", type=float,
-                     help="allowed worsening vs the latest blessed model (imdb: accuracy drop, "
-                          "jena: MAE rise in °C)")
-    run.add_argument("--baseline-margin", type=float,
-                     help="jena: fraction of the common-sense baseline's MAE the model must "
-                          "improve by (0: strictly better)")
-    run.add_argument("--window-stride", type=int,
-                     help="jena: evaluate every N-th test window (1: all)")
+    add_config_arguments(run)
     run.add_argument("--beam-workers", type=int,
                      help="Beam direct runner processes (multi_processing when > 1)")
     run.add_argument("--beam-arg", action="append", default=[], dest="beam_args",

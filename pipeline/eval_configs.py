@@ -11,6 +11,17 @@ from trainer.export import EXAMPLE_SIGNATURE
 from trainer.tasks import get_task
 
 
+def _eval_config(task_name: str, metrics: list[tfma.MetricConfig]) -> tfma.EvalConfig:
+    """One model read through `serving_tf_example`, the overall slice, the given metrics."""
+    task = get_task(task_name)
+    return tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(
+            signature_name=EXAMPLE_SIGNATURE, label_key=task.label_key,
+            prediction_key=task.output_key)],
+        slicing_specs=[tfma.SlicingSpec()],
+        metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
+
+
 def imdb_eval_config(config: EvalConfig) -> tfma.EvalConfig:
     """Accuracy gate for the sentiment model on the test split.
 
@@ -18,25 +29,19 @@ def imdb_eval_config(config: EvalConfig) -> tfma.EvalConfig:
     so BinaryAccuracy's 0.5 threshold is the right one. The change threshold applies only when a
     blessed baseline exists; a first run is judged on the value threshold alone.
     """
-    task = get_task("imdb")
     accuracy_threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.min_accuracy}),
         change_threshold=tfma.GenericChangeThreshold(
             direction=tfma.MetricDirection.HIGHER_IS_BETTER,
             absolute={"value": -config.max_regression}))
-    return tfma.EvalConfig(
-        model_specs=[tfma.ModelSpec(
-            signature_name=EXAMPLE_SIGNATURE, label_key=task.label_key,
-            prediction_key=task.output_key)],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[tfma.MetricsSpec(metrics=[
-            tfma.MetricConfig(class_name="ExampleCount"),
-            tfma.MetricConfig(class_name="BinaryAccuracy", config='{"threshold": 0.5}',
-                              threshold=accuracy_threshold),
-            tfma.MetricConfig(class_name="AUC"),
-            tfma.MetricConfig(class_name="Precision"),
-            tfma.MetricConfig(class_name="Recall"),
-        ])])
+    return _eval_config("imdb", [
+        tfma.MetricConfig(class_name="ExampleCount"),
+        tfma.MetricConfig(class_name="BinaryAccuracy", config='{"threshold": 0.5}',
+                          threshold=accuracy_threshold),
+        tfma.MetricConfig(class_name="AUC"),
+        tfma.MetricConfig(class_name="Precision"),
+        tfma.MetricConfig(class_name="Recall"),
+    ])
 
 
 def _jena_config(mae_threshold: tfma.MetricThreshold) -> tfma.EvalConfig:
@@ -45,18 +50,12 @@ def _jena_config(mae_threshold: tfma.MetricThreshold) -> tfma.EvalConfig:
     ExampleCount >= 1 is a value threshold, so the Evaluator validates and writes its blessing
     even on a first run, when TFX drops change thresholds for want of a baseline.
     """
-    task = get_task("jena")
-    return tfma.EvalConfig(
-        model_specs=[tfma.ModelSpec(
-            signature_name=EXAMPLE_SIGNATURE, label_key=task.label_key,
-            prediction_key=task.output_key)],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[tfma.MetricsSpec(metrics=[
-            tfma.MetricConfig(class_name="ExampleCount", threshold=tfma.MetricThreshold(
-                value_threshold=tfma.GenericValueThreshold(lower_bound={"value": 1}))),
-            tfma.MetricConfig(class_name="MeanAbsoluteError", threshold=mae_threshold),
-            tfma.MetricConfig(class_name="MeanSquaredError"),
-        ])])
+    return _eval_config("jena", [
+        tfma.MetricConfig(class_name="ExampleCount", threshold=tfma.MetricThreshold(
+            value_threshold=tfma.GenericValueThreshold(lower_bound={"value": 1}))),
+        tfma.MetricConfig(class_name="MeanAbsoluteError", threshold=mae_threshold),
+        tfma.MetricConfig(class_name="MeanSquaredError"),
+    ])
 
 
 def jena_eval_config(config: EvalConfig) -> tfma.EvalConfig:
