@@ -342,9 +342,18 @@ class JenaExampleGenExecutor(example_gen.ReportingExampleGenExecutor):
         logging.info("Jena splits: %s", self._jena.summary["splits"])
 
 
-def create_example_gen(data_root: str, ingest: IngestConfig) -> FileBasedExampleGen:
-    """The Jena ExampleGen component over one CSV file (all three splits read it)."""
-    folder, name = os.path.split(os.path.abspath(data_root))
+def create_example_gen(data_root, ingest: IngestConfig) -> FileBasedExampleGen:
+    """The Jena ExampleGen component over one CSV file (all three splits read it).
+
+    Args:
+      data_root: the CSV file (local runs: what `resolve_jena` returns), or a folder holding
+        `ingest.jena.csv_name`; a RuntimeParameter (Kubeflow) always stands for a folder.
+    """
+    if isinstance(data_root, str) and not tf.io.gfile.isdir(data_root):
+        local = "://" not in data_root
+        folder, name = os.path.split(os.path.abspath(data_root) if local else data_root)
+    else:
+        folder, name = data_root, ingest.jena.csv_name
     return FileBasedExampleGen(
         input_base=folder,
         input_config=example_gen.input_config({split: glob.escape(name) for split in SPLITS}),

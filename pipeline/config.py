@@ -62,6 +62,8 @@ class JenaIngestConfig(_Serializable):
     split_fractions: tuple[float, float] = (0.5, 0.25)  # train, eval; test gets the rest
     interval_seconds: int = 600  # the station's 10-minute step; longer steps are gaps
     sentinel: float = -9999.0  # "no measurement" marker (the wind columns), treated as missing
+    # The CSV read when the data root is a folder (Kubeflow: the data_root runtime parameter).
+    csv_name: str = "jena_climate_2009_2016.csv"
 
     def __post_init__(self) -> None:
         if len(self.split_rows) != 2 or not 0 < self.split_rows[0] < self.split_rows[1]:

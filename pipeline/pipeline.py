@@ -95,9 +95,11 @@ def create_pipeline(
     # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
     blessing_producer = BLESSING_MERGER_ID if spec.fixed_baseline else EVALUATOR_ID
     baseline_resolver = tfx.dsl.Resolver(
-        # TFX's stock strategy where nothing needs matching: the KFP v2 compiler knows only it.
+        # TFX's stock strategy where nothing needs matching, and on Kubeflow: the KFP v2
+        # compiler knows only it (there, a changed Jena window needs a new pipeline root).
         **({"strategy_class": latest_blessed.LatestComparableBlessedModelStrategy,
-            "config": {"match": spec.comparable_on(cfg)}} if spec.comparable_on else
+            "config": {"match": spec.comparable_on(cfg)}}
+           if spec.comparable_on and runtime.data_root is None else
            {"strategy_class": tfx.dsl.experimental.LatestBlessedModelStrategy}),
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
                               producer_component_id=TRAINER_ID, output_key="model"),

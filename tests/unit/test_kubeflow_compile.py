@@ -22,11 +22,11 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 
 from kubeflow import compile as kubeflow_compile
 from kubeflow import runner
+from pipeline import tasks
 
-# Tasks whose ExampleGen takes the data location as input_base. Jena's factory derives a
-# folder and a file pattern from data_root, so its location cannot be a runtime parameter yet
-# (docs/kubeflow.md); add it here once it can.
-TASKS = ("imdb",)
+# Every task compiles; the data_root runtime parameter is ExampleGen's input_base (for Jena a
+# folder holding JenaIngestConfig.csv_name).
+TASKS = ("imdb", "jena")
 IMAGE = "europe-docker.pkg.dev/my-project/pipelines/tfx-text:1.0"
 PIPELINE_ROOT = "gs://my-bucket/tfx-text"
 DATA_ROOT = "gs://my-bucket/data/aclImdb"
@@ -190,15 +190,17 @@ def test_parameter_values_change_training_per_run_and_validate(compiled, tmp_pat
     spec = runner.load_spec(str(output))
     assert runner.load_spec(str(tmp_path / "pipeline.yaml")) == spec
     values = runner.parameter_values(spec, epochs=1, batch_size=16,
-                                     data_root="gs://other/aclImdb")
+                                     data_root="gs://other/aclImdb")  # a Jena folder alike
     train = json.loads(values[runner.TRAINER_CUSTOM_CONFIG])["train"]
     assert (train["epochs"], train["batch_size"], train["model"]) == (1, 16, cfg.train.model)
     assert values[runner.DATA_ROOT] == "gs://other/aclImdb"
 
     with pytest.raises(ValueError, match="fixed at compile time"):
         runner.parameter_values(spec, task="other")
-    with pytest.raises(ValueError, match=r"\['text'\] are fixed at compile time"):
-        runner.parameter_values(spec, text={"max_tokens": 5})
+    spec_parts = tasks.get_task_spec(cfg.task)
+    part = sorted({*spec_parts.train_parts, *spec_parts.transform_config_keys})[0]  # text|window
+    with pytest.raises(ValueError, match=rf"\['{part}'\] are fixed at compile time"):
+        runner.parameter_values(spec, **{part: {}})
     with pytest.raises(ValueError, match="unknown TrainConfig fields"):
         runner.parameter_values(spec, epoch=1)
     with pytest.raises(ValueError, match="epochs"):
