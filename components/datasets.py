@@ -516,22 +516,34 @@ def _has_txt_file(folder: Path) -> bool:
 
 
 def _find_imdb_tarball(folder: Path) -> Path:
-    for name in _IMDB_TARBALL_NAMES:
+    return _find_data_file(
+        folder, _IMDB_TARBALL_NAMES, (".tar.gz",), "IMDB",
+        f"neither train/ and test/, nor aclImdb/, nor a tarball "
+        f"({' or '.join(_IMDB_TARBALL_NAMES)}); expected {_IMDB_EXPECTED_LAYOUT}")
+
+
+def _find_data_file(
+    folder: Path, preferred: tuple[str, ...], suffixes: tuple[str, ...], dataset: str,
+    missing: str,
+) -> Path:
+    """The first `preferred` file in `folder`, else its only file ending in one of `suffixes`.
+
+    Raises:
+      DatasetPathError: no candidate (the message ends with `missing`), or several.
+    """
+    for name in preferred:
         if (folder / name).is_file():
             return folder / name
-    tarballs = sorted(path for path in folder.glob("*.tar.gz") if path.is_file())
-    if len(tarballs) == 1:
-        return tarballs[0]
-    if not tarballs:
-        raise DatasetPathError(
-            f"IMDB data folder {folder} holds neither train/ and test/, nor aclImdb/, nor a "
-            f"tarball ({' or '.join(_IMDB_TARBALL_NAMES)}); expected {_IMDB_EXPECTED_LAYOUT}"
-        )
-    names = ", ".join(path.name for path in tarballs)
+    candidates = sorted(path for path in folder.iterdir()
+                        if path.is_file() and path.name.lower().endswith(suffixes))
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise DatasetPathError(f"{dataset} data folder {folder} holds {missing}")
+    names = ", ".join(path.name for path in candidates)
     raise DatasetPathError(
-        f"IMDB data folder {folder} holds several tarballs ({names}) and none is named "
-        f"{' or '.join(_IMDB_TARBALL_NAMES)}; pass the path of the tarball to use"
-    )
+        f"{dataset} data folder {folder} holds several candidate files ({names}) and none is "
+        f"named {' or '.join(preferred)}; pass the path of the file to use")
 
 
 def _extract_imdb_cached(tarball: Path, cache_dir: Path) -> Path:
@@ -651,27 +663,11 @@ def resolve_jena(data_dir: Path | None, cache_dir: Path) -> Path:
 
 
 def _find_jena_file(folder: Path) -> Path:
-    for suffix in ("", ".gz", ".zip"):
-        preferred = folder / f"{_JENA_CSV_NAME}{suffix}"
-        if preferred.is_file():
-            return preferred
-    candidates = sorted(
-        path
-        for path in folder.iterdir()
-        if path.is_file() and path.name.lower().endswith(_JENA_SUFFIXES)
-    )
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise DatasetPathError(
-            f"Jena data folder {folder} holds no .csv, .csv.gz or .zip file (expected "
-            f"{_JENA_CSV_NAME}, optionally gzipped or zipped)"
-        )
-    names = ", ".join(path.name for path in candidates)
-    raise DatasetPathError(
-        f"Jena data folder {folder} holds several candidate files ({names}) and none is named "
-        f"{_JENA_CSV_NAME}[.gz|.zip]; pass the path of the file to use"
-    )
+    return _find_data_file(
+        folder, tuple(f"{_JENA_CSV_NAME}{suffix}" for suffix in ("", ".gz", ".zip")),
+        _JENA_SUFFIXES, "Jena",
+        f"no .csv, .csv.gz or .zip file (expected {_JENA_CSV_NAME}, optionally gzipped or "
+        f"zipped)")
 
 
 def _cached_target(archive: Path, cache_dir: Path, csv_name: str) -> Path:
