@@ -44,6 +44,8 @@ def add_config_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--steps-per-epoch", type=int,
                         help="train steps per epoch (default: one pass over the train split)")
+    parser.add_argument("--mixed-precision", action="store_true", default=None,
+                        help="compute in float16 with float32 variables (for GPUs)")
     parser.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
     parser.add_argument("--sequence-length", type=int, help="tokens kept per review")
     parser.add_argument("--lookback", type=int,
@@ -114,7 +116,8 @@ def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.Pip
             parts[part] = None
     train = config_lib.TrainConfig(
         task=args.task, model=model, **parts,
-        **{**model_defaults, **_given(args, "epochs", "batch_size", "steps_per_epoch")})
+        **{**model_defaults, **_given(args, "epochs", "batch_size", "steps_per_epoch",
+                                       "mixed_precision")})
     evaluation = config_lib.EvalConfig(**_given(
         args, "min_accuracy", "max_regression", "baseline_margin", "window_stride"))
     return config_lib.PipelineConfig(

@@ -152,6 +152,7 @@ class TrainConfig(_Serializable):
     early_stopping_patience: int = 2
     steps_per_epoch: int | None = None  # None: one full pass over the train split
     seed: int = 42
+    mixed_precision: bool = False  # float16 compute on GPUs (trainer/strategy.py)
     embedding_dim: int = 32
     units: int = 32
     text: TextConfig | None = dataclasses.field(default_factory=TextConfig)

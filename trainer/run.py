@@ -12,7 +12,7 @@ import tf_keras as keras
 from tfx import v1 as tfx
 
 from pipeline.config import TrainConfig
-from trainer import data, export, models, tasks, train
+from trainer import data, export, models, strategy, tasks, train
 
 METADATA_FILE = "training_summary.json"
 
@@ -38,16 +38,17 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
             config.batch_size, shuffle=training,
             repeat=training and config.steps_per_epoch is not None, seed=config.seed)
 
-    model = model_spec.builder(config, **task.model_kwargs)
-    model.summary(print_fn=logging.info)
-    epochs_run, history = 0, {}
-    if model_spec.trainable:
-        fitted = train.fit(model, dataset(fn_args.train_files, True),
-                           dataset(fn_args.eval_files, False), config, task,
-                           log_dir=fn_args.model_run_dir)
-        epochs_run, history = len(fitted.epoch), fitted.history
-    else:
-        logging.info("%s is a fixed baseline: exported without training", config.model)
+    with strategy.precision(config.mixed_precision), strategy.choose_strategy().scope():
+        model = model_spec.builder(config, **task.model_kwargs)
+        model.summary(print_fn=logging.info)
+        epochs_run, history = 0, {}
+        if model_spec.trainable:
+            fitted = train.fit(model, dataset(fn_args.train_files, True),
+                               dataset(fn_args.eval_files, False), config, task,
+                               log_dir=fn_args.model_run_dir)
+            epochs_run, history = len(fitted.epoch), fitted.history
+        else:
+            logging.info("%s is a fixed baseline: exported without training", config.model)
     export.export_serving_model(
         model, model_spec, task, tf_transform_output, fn_args.serving_model_dir)
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METADATA_FILE), "w") as handle:

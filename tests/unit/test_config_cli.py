@@ -70,3 +70,10 @@ def test_model_defaults_apply_under_the_flags(tmp_path):
     cfg = cli.config_from_args(args, "/data/aclImdb")
     assert (cfg.train.embedding_dim, cfg.train.learning_rate) == (128, 1e-4)
     assert cfg.train.text.sequence_length == 300
+
+
+def test_mixed_precision_flag():
+    parser = cli.build_parser()
+    flagged = cli.config_from_args(parser.parse_args(["run", "imdb", "--mixed-precision"]), "/d")
+    assert flagged.train.mixed_precision
+    assert not cli.config_from_args(parser.parse_args(["run", "imdb"]), "/d").train.mixed_precision

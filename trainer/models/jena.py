@@ -40,11 +40,11 @@ def build_dense(config: TrainConfig, columns: tuple[str, ...]) -> keras.Model:
     window = _window_input(config, columns)
     x = keras.layers.Flatten()(window)
     x = keras.layers.Dense(config.units, activation="relu")(x)
-    return keras.Model(window, keras.layers.Dense(1)(x), name="jena_dense")
+    return keras.Model(window, keras.layers.Dense(1, dtype="float32")(x), name="jena_dense")
 
 
 def build_gru(config: TrainConfig, columns: tuple[str, ...]) -> keras.Model:
     """DLwP listing 6.39: GRU(32) -> Dense(1), the first recurrent baseline (~0.265 MAE)."""
     window = _window_input(config, columns)
     x = keras.layers.GRU(config.units)(window)
-    return keras.Model(window, keras.layers.Dense(1)(x), name="jena_gru")
+    return keras.Model(window, keras.layers.Dense(1, dtype="float32")(x), name="jena_gru")
