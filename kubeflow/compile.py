@@ -31,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "run's --output-dir: ROOT/pipeline_root/TASK-pipeline and "
                              "ROOT/serving/TASK")
     parser.add_argument("--data-root", required=True,
-                        help="raw data folder on the cluster (an aclImdb folder for imdb); the "
-                             "default of the data_root runtime parameter")
+                        help="raw data folder on the cluster (imdb: the aclImdb folder; jena: "
+                             "the folder holding jena_climate_2009_2016.csv); the default of "
+                             "the data_root runtime parameter")
     parser.add_argument("--output", required=True,
                         help="FILE.json: PipelineJob (Vertex AI); FILE.yaml: PipelineSpec "
                              "(kfp.Client)")
