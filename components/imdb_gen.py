@@ -127,6 +127,8 @@ def create_example_gen(data_root: str, ingest: IngestConfig) -> FileBasedExample
     return FileBasedExampleGen(
         input_base=data_root,
         input_config=example_gen.input_config(split_patterns()),
-        custom_config={"ingest": ingest.to_dict()},
+        # Only IMDB's own settings: Jena's would make its changes invalidate this cache.
+        custom_config={"ingest": {"holdout_fraction": ingest.holdout_fraction,
+                                  "split_seed": ingest.split_seed}},
         custom_executor_spec=executor_spec.BeamExecutorSpec(ImdbExampleGenExecutor),
     ).with_id("ImdbExampleGen")
