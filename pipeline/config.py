@@ -91,17 +91,37 @@ class IngestConfig(_Serializable):
             raise ValueError(f"holdout_fraction {self.holdout_fraction} is not in (0, 1)")
 
 
+TEXT_REPRESENTATIONS = ("sequence", "tfidf", "multi_hot")
+TOKENIZERS = ("word", "char")
+
+
 @dataclasses.dataclass(frozen=True)
 class TextConfig(_Serializable):
-    """Tokenization and vocabulary for text tasks (Transform and the model's input shape)."""
+    """Tokenization and vocabulary for text tasks (Transform and the model's input shape).
+
+    `representation` picks what Transform emits: "sequence" (front-padded token ids, for
+    embeddings, RNNs and convnets) or a bag of 1..`ngrams`-grams weighted by "tfidf" or
+    "multi_hot" (DLwP 6.1.1 one-hot / n-gram encodings, for a dense head).
+    """
 
     max_tokens: int = 10_000  # vocabulary top_k, as `num_words` in the book
     sequence_length: int = 500  # keep the last N tokens, pad at the front (pad_sequences)
     oov_buckets: int = 1
+    representation: str = "sequence"
+    ngrams: int = 1  # bag representations: longest n-gram (2: unigrams + bigrams)
+    tokenizer: str = "word"  # "char": one token per character (DLwP listing 6.2)
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 1 or self.sequence_length < 1 or self.oov_buckets < 1:
-            raise ValueError(f"max_tokens, sequence_length and oov_buckets must be >= 1: {self}")
+        if min(self.max_tokens, self.sequence_length, self.oov_buckets, self.ngrams) < 1:
+            raise ValueError(
+                f"max_tokens, sequence_length, oov_buckets and ngrams must be >= 1: {self}")
+        if self.representation not in TEXT_REPRESENTATIONS:
+            raise ValueError(f"representation {self.representation!r} is not one of "
+                             f"{TEXT_REPRESENTATIONS}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ValueError(f"tokenizer {self.tokenizer!r} is not one of {TOKENIZERS}")
+        if self.ngrams > 1 and self.representation == "sequence":
+            raise ValueError("ngrams > 1 needs a bag representation (tfidf or multi_hot)")
 
     @property
     def vocab_size(self) -> int:
@@ -155,6 +175,10 @@ class TrainConfig(_Serializable):
     mixed_precision: bool = False  # float16 compute on GPUs (trainer/strategy.py)
     embedding_dim: int = 32
     units: int = 32
+    dropout: float = 0.0  # input dropout of recurrent layers, or before a dense head
+    recurrent_dropout: float = 0.0  # > 0 rules out the cuDNN kernel of GRU/LSTM layers
+    max_train_examples: int | None = None  # train on the first N examples (GloVe experiment)
+    glove_path: str | None = None  # GloVe text file (local or gs://) for pretrained embeddings
     text: TextConfig | None = dataclasses.field(default_factory=TextConfig)
     window: WindowConfig | None = None  # time-series tasks (Jena)
 
@@ -164,6 +188,11 @@ class TrainConfig(_Serializable):
                              f"{self.batch_size}")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
             raise ValueError(f"steps_per_epoch {self.steps_per_epoch} must be >= 1 or None")
+        if self.max_train_examples is not None and self.max_train_examples < 1:
+            raise ValueError(f"max_train_examples {self.max_train_examples} must be >= 1 or None")
+        for name in ("dropout", "recurrent_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} {getattr(self, name)} is not in [0, 1)")
 
 
 @dataclasses.dataclass(frozen=True)

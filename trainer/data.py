@@ -30,3 +30,15 @@ def make_dataset(
     dataset = data_accessor.tf_dataset_factory(
         file_pattern, options, tf_transform_output.transformed_metadata.schema)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def limit_examples(dataset: tf.data.Dataset, count: int, batch_size: int, seed: int,
+                   buffer_size: int = 10_000) -> tf.data.Dataset:
+    """The same `count` examples every epoch (a seeded pick from an unshuffled read), reshuffled.
+
+    DLwP's GloVe experiment trains on 200 reviews; picking them after the reader's per-epoch
+    shuffle would show the model a different 200 each epoch.
+    """
+    examples = dataset.unbatch().shuffle(buffer_size, seed=seed, reshuffle_each_iteration=False)
+    subset = examples.take(count).cache()
+    return subset.shuffle(count, seed=seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -38,19 +39,31 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
             config.batch_size, shuffle=training,
             repeat=training and config.steps_per_epoch is not None, seed=config.seed)
 
+    model_kwargs = dict(task.model_kwargs)
+    if model_spec.prepare is not None:
+        model_kwargs.update(model_spec.prepare(config, tf_transform_output))
+    start = time.monotonic()
     with strategy.precision(config.mixed_precision), strategy.choose_strategy().scope():
-        model = model_spec.builder(config, **task.model_kwargs)
+        model = model_spec.builder(config, **model_kwargs)
         model.summary(print_fn=logging.info)
         epochs_run, history = 0, {}
         if model_spec.trainable:
-            fitted = train.fit(model, dataset(fn_args.train_files, True),
-                               dataset(fn_args.eval_files, False), config, task,
-                               log_dir=fn_args.model_run_dir)
+            if config.max_train_examples is None:
+                train_data = dataset(fn_args.train_files, True)
+            else:
+                train_data = data.limit_examples(
+                    dataset(fn_args.train_files, False), config.max_train_examples,
+                    config.batch_size, config.seed)
+                if config.steps_per_epoch is not None:
+                    train_data = train_data.repeat()
+            fitted = train.fit(model, train_data, dataset(fn_args.eval_files, False), config,
+                               task, log_dir=fn_args.model_run_dir)
             epochs_run, history = len(fitted.epoch), fitted.history
         else:
             logging.info("%s is a fixed baseline: exported without training", config.model)
     export.export_serving_model(
         model, model_spec, task, tf_transform_output, fn_args.serving_model_dir)
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METADATA_FILE), "w") as handle:
-        json.dump({"model": config.model, "epochs_run": epochs_run,
-                   "history": history, "params": model.count_params()}, handle)
+        json.dump({"model": config.model, "epochs_run": epochs_run, "history": history,
+                   "params": model.count_params(),
+                   "train_seconds": round(time.monotonic() - start, 1)}, handle)

@@ -15,8 +15,8 @@ from trainer.models import imdb, jena
 class ModelSpec:
     """A named model: its builder, its task, its output kind and whether it is trained.
 
-    Builders take the TrainConfig plus the task's data-dependent keyword arguments
-    (`TrainerTask.model_kwargs`, e.g. the Jena window columns).
+    Builders take the TrainConfig plus data-dependent keyword arguments: the task's
+    (`TrainerTask.model_kwargs`, e.g. the Jena window columns) and the model's own (`prepare`).
     """
 
     task: str
@@ -27,6 +27,13 @@ class ModelSpec:
     # The book's hyperparameters for this experiment, as TrainConfig fields (parts as dicts);
     # they replace TrainConfig's defaults, and CLI flags replace them.
     defaults: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The chapter's result for this experiment, in the task's report metric (IMDB: accuracy;
+    # Jena: validation MAE in °C on the full 2009-2016 series), and where it comes from.
+    book: float | None = None
+    reference: str = ""
+    # Extra builder keyword arguments computed from the run's data at train time, e.g. the
+    # GloVe matrix for the Transform vocabulary: (config, TFTransformOutput) -> kwargs.
+    prepare: Callable[..., dict[str, Any]] | None = None
 
 
 MODELS: dict[str, ModelSpec] = {
