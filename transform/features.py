@@ -13,6 +13,12 @@ def transformed_name(key: str) -> str:
     return f"{key}_xf"
 
 
+# IMDB transformed features, by TextConfig.representation.
+IMDB_SEQUENCE = transformed_name(IMDB_TEXT)  # "sequence": token ids
+IMDB_BAG_IDS = f"{IMDB_SEQUENCE}_ids"  # bags: n-gram ids, sparse
+IMDB_BAG_WEIGHTS = f"{IMDB_SEQUENCE}_weights"  # bags: TF-IDF or 1.0, sparse
+
+
 # Jena climate (written by components/jena_gen.py). Every numeric CSV column becomes a float
 # feature named by `safe_name` ("T (degC)" -> "t_degc"); `timestamp` is int64 seconds (UTC-naive).
 JENA_TIME_COLUMN = "Date Time"

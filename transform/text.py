@@ -23,9 +23,17 @@ def as_vector(tensor: tf.Tensor | tf.SparseTensor) -> tf.Tensor:
     return tf.reshape(tensor, [-1])
 
 
-def tokenize(text: tf.Tensor) -> tf.RaggedTensor:
-    """Lowercases, splits punctuation from words, and splits on whitespace."""
+def tokenize(text: tf.Tensor, tokenizer: str = "word") -> tf.RaggedTensor:
+    """Lowercased tokens: words with punctuation split off, or ("char") every character.
+
+    Character tokens keep spaces and punctuation, like Keras' `Tokenizer(char_level=True)`;
+    one id per character makes the embedding a learned version of DLwP's character one-hot.
+    """
     text = tf.strings.lower(text)
+    if tokenizer == "char":
+        return tf.strings.unicode_split(text, "UTF-8", errors="replace")
+    if tokenizer != "word":
+        raise ValueError(f"unknown tokenizer {tokenizer!r}; expected 'word' or 'char'")
     text = tf.strings.regex_replace(text, _PUNCTUATION, r" \1 ")
     return tf.strings.split(text)
 
@@ -57,8 +65,27 @@ def text_to_sequence(text: tf.Tensor, config: TextConfig, vocab_name: str) -> tf
 
     Ids: 1..max_tokens for the most frequent train words, then the OOV buckets.
     """
-    tokens = tokenize(text)
+    tokens = tokenize(text, config.tokenizer)
     ids = tft.compute_and_apply_vocabulary(
         tokens, top_k=config.max_tokens, num_oov_buckets=config.oov_buckets,
         vocab_filename=vocab_name)
     return pad_front(ids + 1, config.sequence_length)
+
+
+def text_to_bag(text: tf.Tensor, config: TextConfig,
+                vocab_name: str) -> tuple[tf.SparseTensor, tf.SparseTensor]:
+    """Raw strings [batch] -> a bag of 1..`ngrams`-grams: (term ids, weights), both sparse.
+
+    Ids: 0..max_tokens-1 for the most frequent train n-grams, then the OOV buckets; each id
+    appears once per review. Weights are TF-IDF (`tft.tfidf`, smoothed idf) or 1.0 (multi-hot).
+    """
+    tokens = tokenize(text, config.tokenizer).to_sparse()
+    grams = tft.ngrams(tokens, (1, config.ngrams), separator=" ")
+    ids = tft.compute_and_apply_vocabulary(
+        grams, top_k=config.max_tokens, num_oov_buckets=config.oov_buckets,
+        vocab_filename=vocab_name)
+    term_ids, weights = tft.tfidf(ids, config.max_tokens + config.oov_buckets)
+    if config.representation == "multi_hot":
+        weights = tf.SparseTensor(weights.indices, tf.ones_like(weights.values),
+                                  weights.dense_shape)
+    return term_ids, weights

@@ -63,3 +63,56 @@ def test_pad_front_keeps_the_last_tokens():
 def test_tokenize_splits_punctuation_from_words():
     tokens = text.tokenize(tf.constant(["It's great!(really)"])).to_list()[0]
     assert tokens == [b"it", b"'", b"s", b"great", b"!", b"(", b"really", b")"]
+
+
+def _bag_rows():
+    return [
+        {"text": ["good movie good"], "label": [1]},
+        {"text": ["bad movie"], "label": [0]},
+        {"text": ["good"], "label": [1]},
+    ]
+
+
+def _bag(transformed, vocab, row):
+    """{n-gram: weight} of one transformed row."""
+    return {vocab[i] if i < len(vocab) else "<oov>": w for i, w in
+            zip(transformed[row]["text_xf_ids"], transformed[row]["text_xf_weights"], strict=True)}
+
+
+def test_tfidf_bigrams_weight_each_ngram_once_per_review():
+    transformed, vocab = _analyze_and_transform(
+        _bag_rows(), TextConfig(max_tokens=100, representation="tfidf", ngrams=2))
+    assert {"good", "movie", "bad", "good movie", "movie good", "bad movie"} == set(vocab)
+    first = _bag(transformed, vocab, 0)
+    assert set(first) == {"good", "movie", "good movie", "movie good"}
+    # tft.tfidf: tf = count / n-grams (5 here), idf = 1 + ln((1 + docs) / (1 + df)).
+    assert first["good"] == pytest.approx(2 / 5 * (1 + np.log(4 / 3)), rel=1e-5)
+    assert first["movie good"] == pytest.approx(1 / 5 * (1 + np.log(4 / 2)), rel=1e-5)
+    assert "text_xf" not in transformed[0]
+
+
+def test_multi_hot_bag_weights_are_one_and_rare_ngrams_go_to_oov():
+    transformed, vocab = _analyze_and_transform(
+        _bag_rows(), TextConfig(max_tokens=2, representation="multi_hot", ngrams=2))
+    assert vocab == ["good", "movie"]
+    assert _bag(transformed, vocab, 1) == {"movie": 1.0, "<oov>": 1.0}  # "bad", "bad movie"
+    assert _bag(transformed, vocab, 2) == {"good": 1.0}
+
+
+def test_char_tokenizer_indexes_characters_with_spaces_and_punctuation():
+    rows = [{"text": ["Ab a!"], "label": [1]}, {"text": ["b"], "label": [0]}]
+    transformed, vocab = _analyze_and_transform(
+        rows, TextConfig(max_tokens=10, sequence_length=6, tokenizer="char"))
+    assert set(vocab) == {"a", "b", " ", "!"}
+    ids = {ch: vocab.index(ch) + 1 for ch in vocab}
+    expected = [0] + [ids[ch] for ch in "ab a!"]
+    np.testing.assert_array_equal(transformed[0]["text_xf"], expected)
+
+
+def test_text_config_rejects_ngrams_on_sequences_and_unknown_choices():
+    with pytest.raises(ValueError, match="ngrams > 1 needs a bag"):
+        TextConfig(ngrams=2)
+    with pytest.raises(ValueError, match="representation 'onehot'"):
+        TextConfig(representation="onehot")
+    with pytest.raises(ValueError, match="tokenizer 'bpe'"):
+        TextConfig(tokenizer="bpe")
