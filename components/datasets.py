@@ -387,15 +387,15 @@ def safe_extract_tar(tar_path: Path, dest_dir: Path) -> Path:
                 else:  # pragma: no cover - interpreters without PEP 706 extraction filters
                     archive.extractall(temp, members=members)
         except tarfile.TarError as error:
-            raise _corrupt(tar_path, error) from error
+            raise corrupt_archive(tar_path, error) from error
         except (EOFError, zlib.error) as error:
-            raise _corrupt(tar_path, error) from error
+            raise corrupt_archive(tar_path, error) from error
         except OSError as error:
             # Errors with an errno (disk full, permission denied) are about the destination,
             # not the archive; errno-less ones (e.g. gzip.BadGzipFile) mean a bad archive.
             if error.errno is not None:
                 raise
-            raise _corrupt(tar_path, error) from error
+            raise corrupt_archive(tar_path, error) from error
         try:
             os.rename(temp, dest_dir)
         except OSError as error:
@@ -408,7 +408,7 @@ def safe_extract_tar(tar_path: Path, dest_dir: Path) -> Path:
     return dest_dir
 
 
-def _corrupt(archive: Path, error: BaseException) -> CorruptArchiveError:
+def corrupt_archive(archive: Path, error: BaseException) -> CorruptArchiveError:
     return CorruptArchiveError(
         f"{archive} is truncated, corrupt or not a supported archive "
         f"({type(error).__name__}: {error}); delete it and download it again"
@@ -683,9 +683,9 @@ def _gunzip_cached(gz_path: Path, cache_dir: Path) -> Path:
     logger.info("Decompressing %s to %s", gz_path, target)
     try:
         with gzip.open(gz_path, "rb") as stream:
-            _copy_atomic(stream, target)
+            copy_atomic(stream, target)
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        raise _corrupt(gz_path, error) from error
+        raise corrupt_archive(gz_path, error) from error
     return target
 
 
@@ -699,9 +699,9 @@ def _unzip_csv_cached(zip_path: Path, cache_dir: Path) -> Path:
                 return target
             logger.info("Extracting %s from %s to %s", member.filename, zip_path, target)
             with archive.open(member) as stream:
-                _copy_atomic(stream, target)
+                copy_atomic(stream, target)
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise _corrupt(zip_path, error) from error
+        raise corrupt_archive(zip_path, error) from error
     return target
 
 
@@ -731,7 +731,7 @@ def _pick_zip_csv(zip_path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     )
 
 
-def _copy_atomic(stream: BinaryIO, target: Path) -> None:
+def copy_atomic(stream: BinaryIO, target: Path) -> None:
     """Copies `stream` to a temporary file beside `target`, then renames it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

@@ -548,7 +548,7 @@ def test_resolve_jena_decompresses_a_gzip_once(tmp_path, monkeypatch):
     key = datasets.sha256_file(gz_path)[:12]
     assert first == cache / f"jena-{key}" / "jena_climate_2009_2016.csv"
     assert first.read_bytes() == JENA_CSV
-    monkeypatch.setattr(datasets, "_copy_atomic", pytest.fail)
+    monkeypatch.setattr(datasets, "copy_atomic", pytest.fail)
     assert datasets.resolve_jena(gz_path, cache) == first
     assert _listing(cache) == [f"jena-{key}", f"jena-{key}/jena_climate_2009_2016.csv"]
 
