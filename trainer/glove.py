@@ -14,6 +14,10 @@ import logging
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_transform as tft
+
+from pipeline.config import TrainConfig
+from transform import features
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,3 +88,15 @@ def embedding_matrix(vocabulary: list[str], glove_path: str, vocab_size: int) ->
 def _dimension(path: str) -> int:
     with _open_text(path) as handle:
         return len(handle.readline().rstrip("\n").split(" ")) - 1
+
+
+def pretrained_embedding(config: TrainConfig,
+                         tf_transform_output: tft.TFTransformOutput) -> dict[str, np.ndarray]:
+    """`ModelSpec.prepare` of the GloVe model: {"weights": matrix for this run's vocabulary}."""
+    if not config.glove_path:
+        raise ValueError(f"{config.model} needs a GloVe file: set TrainConfig.glove_path "
+                         "(CLI: --glove PATH, or no flag to download glove.6B.zip)")
+    vocabulary = [word.decode("utf-8", errors="replace")
+                  for word in tf_transform_output.vocabulary_by_name(features.IMDB_VOCAB_NAME)]
+    return {"weights": embedding_matrix(vocabulary, config.glove_path,
+                                        config.text.vocab_size).weights}

@@ -61,9 +61,10 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
             epochs_run, history = len(fitted.epoch), fitted.history
         else:
             logging.info("%s is a fixed baseline: exported without training", config.model)
+    train_seconds = round(time.monotonic() - start, 1)  # build + fit, not the export
     export.export_serving_model(
         model, model_spec, task, tf_transform_output, fn_args.serving_model_dir)
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METADATA_FILE), "w") as handle:
         json.dump({"model": config.model, "epochs_run": epochs_run, "history": history,
                    "params": model.count_params(),
-                   "train_seconds": round(time.monotonic() - start, 1)}, handle)
+                   "train_seconds": train_seconds}, handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from zoo_inputs import imdb_config, imdb_inputs
 
 from pipeline.config import TextConfig, TrainConfig
 from trainer import models, train
@@ -12,16 +13,56 @@ from trainer.tasks import get_task
 
 @pytest.mark.parametrize("name", sorted(n for n, s in models.MODELS.items() if s.task == "imdb"))
 def test_builder_output_shape_and_one_training_step(name):
-    config = TrainConfig(model=name, embedding_dim=4, units=4,
-                         text=TextConfig(max_tokens=20, sequence_length=60))
-    model = models.get_model_spec(name, "imdb").builder(config)
-    tokens = np.random.default_rng(0).integers(0, config.text.vocab_size, size=(8, 60))
+    config = imdb_config(name)
+    inputs, kwargs = imdb_inputs(name, config)
+    model = models.get_model_spec(name, "imdb").builder(config, **kwargs)
     labels = np.array([0, 1] * 4)
     model.compile(optimizer=train.make_optimizer(config), loss=get_task("imdb").loss)
     before = [w.copy() for w in model.get_weights()]
-    model.train_on_batch({"text_xf": tokens}, labels)
-    assert model.predict({"text_xf": tokens}, verbose=0).shape == (8, 1)
+    model.train_on_batch(inputs, labels)
+    assert model(inputs, training=False).shape == (8, 1)
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+
+
+def test_glove_embedding_is_frozen_and_random_one_learns():
+    config = imdb_config("imdb_glove")
+    inputs, kwargs = imdb_inputs("imdb_glove", config)
+    glove = models.MODELS["imdb_glove"].builder(config, **kwargs)
+    random = models.MODELS["imdb_glove_random"].builder(config)
+    for model in (glove, random):
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+        model.train_on_batch(inputs, np.array([0, 1] * 4))
+    np.testing.assert_array_equal(glove.layers[1].get_weights()[0], kwargs["weights"])
+    assert not glove.layers[1].trainable and random.layers[1].trainable
+    assert glove.layers[1].output_dim == 5  # the file's dimension, not embedding_dim
+    assert random.layers[1].output_dim == config.embedding_dim
+
+
+def test_bag_of_ngrams_reads_weights_at_their_term_ids():
+    config = imdb_config("imdb_bag_of_ngrams")
+    inputs, _ = imdb_inputs("imdb_bag_of_ngrams", config, batch=3)
+    model = models.MODELS["imdb_bag_of_ngrams"].builder(config)
+    bag = model.layers[2]([inputs["text_xf_ids"], inputs["text_xf_weights"]]).numpy()
+    assert bag.shape == (3, config.text.max_tokens + config.text.oov_buckets)
+    ids, weights = inputs["text_xf_ids"], inputs["text_xf_weights"]
+    for (row, _), term, weight in zip(ids.indices.numpy(), ids.values.numpy(),
+                                      weights.values.numpy(), strict=True):
+        assert bag[row, term] == pytest.approx(weight)
+    assert np.count_nonzero(bag) == len(ids.values)
+
+
+def test_bag_of_ngrams_rejects_the_sequence_representation():
+    config = TrainConfig(model="imdb_bag_of_ngrams", text=TextConfig())
+    with pytest.raises(ValueError, match="needs a bag representation"):
+        models.MODELS["imdb_bag_of_ngrams"].builder(config)
+
+
+def test_zoo_defaults_reproduce_the_book_settings():
+    glove = models.MODELS["imdb_glove"].defaults
+    assert glove["max_train_examples"] == 200 and glove["text"]["sequence_length"] == 100
+    bag = models.MODELS["imdb_bag_of_ngrams"].defaults["text"]
+    assert (bag["representation"], bag["ngrams"], bag["max_tokens"]) == ("tfidf", 2, 20_000)
+    assert all(s.reference for s in models.MODELS.values() if s.task == "imdb")
 
 
 def test_unknown_model_names_the_choices():

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from zoo_inputs import imdb_config, imdb_inputs
 
-from pipeline.config import TextConfig, TrainConfig, WindowConfig
+from pipeline.config import TrainConfig, WindowConfig
 from trainer import models, strategy, train
 from trainer.tasks import get_task
 
@@ -17,8 +18,7 @@ COLUMNS = ("p_mbar", "t_degc", "rh")
 def _inputs(name: str, config: TrainConfig, batch: int = 4):
     rng = np.random.default_rng(0)
     if models.MODELS[name].task == "imdb":
-        ids = rng.integers(0, config.text.vocab_size, size=(batch, config.text.sequence_length))
-        return {"text_xf": ids}, {}
+        return imdb_inputs(name, config, batch)
     window = rng.normal(size=(batch, config.window.sequence_length, len(COLUMNS)))
     return {"window": window.astype(np.float32)}, {"columns": COLUMNS}
 
@@ -26,10 +26,13 @@ def _inputs(name: str, config: TrainConfig, batch: int = 4):
 def _config(name: str) -> TrainConfig:
     task = models.MODELS[name].task
     if task == "imdb":
-        return TrainConfig(model=name, embedding_dim=4, units=4,
-                           text=TextConfig(max_tokens=20, sequence_length=60))
+        return imdb_config(name)
+    # 80 observations: enough for the conv stacks (jena_conv1d needs 61); the model's dropout
+    # rates too, so the non-cuDNN recurrent_dropout path runs under the strategy as well.
+    rates = {k: v for k, v in models.MODELS[name].defaults.items()
+             if k in ("dropout", "recurrent_dropout")}
     return TrainConfig(task=task, model=name, units=4, text=None,
-                       window=WindowConfig(lookback=12, step=3, delay=6))
+                       window=WindowConfig(lookback=240, step=3, delay=6), **rates)
 
 
 @pytest.mark.parametrize("devices", [None, ["/cpu:0"]], ids=["visible", "one-device"])

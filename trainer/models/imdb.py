@@ -8,12 +8,13 @@ Every builder returns a probability (sigmoid output).
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 import tf_keras as keras
 
 from pipeline.config import TrainConfig
 from transform import features
 
-INPUT_KEY = features.transformed_name(features.IMDB_TEXT)
+INPUT_KEY = features.IMDB_SEQUENCE
 
 
 def _token_input(config: TrainConfig) -> keras.Input:
@@ -45,13 +46,56 @@ def build_embedding_flatten(config: TrainConfig) -> keras.Model:
 def build_dense_embedding(config: TrainConfig, weights: np.ndarray | None = None) -> keras.Model:
     """DLwP 6.1.3, listings 6.10-6.14: Embedding -> Flatten -> Dense(32, relu) -> Dense(1).
 
-    With `weights` (GloVe), the embedding is frozen pretrained vectors; without, the same network
-    learns its own. The book trains both on 200 reviews of 100 tokens (~54% / low 50s test).
+    With `weights` (GloVe, see trainer/glove.py), the embedding is frozen pretrained vectors and
+    its dimension is the file's; without, the same network learns its own `embedding_dim`. The
+    book trains both on 200 reviews of 100 tokens (~54% / low 50s test).
     """
     tokens, x = _embedded(config, weights)
     x = keras.layers.Dense(config.units, activation="relu")(keras.layers.Flatten()(x))
     name = "imdb_glove" if weights is not None else "imdb_glove_random"
     return _classifier(tokens, x, name)
+
+
+def build_glove(config: TrainConfig, weights: np.ndarray) -> keras.Model:
+    """DLwP listings 6.10-6.14 with the frozen GloVe embedding (`weights` from `prepare`)."""
+    return build_dense_embedding(config, weights)
+
+
+class BagToVector(keras.layers.Layer):
+    """(sparse term ids, sparse weights) [batch, None] -> dense [batch, size] weight vectors."""
+
+    def __init__(self, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, inputs):
+        ids, weights = inputs
+        rows = ids.indices[:, 0]
+        shape = tf.stack([ids.dense_shape[0], tf.constant(self.size, tf.int64)])
+        # scatter_nd sums duplicates, so a repeated id (never emitted by tft.tfidf) is harmless.
+        return tf.scatter_nd(tf.stack([rows, ids.values], axis=1),
+                             tf.cast(weights.values, self.compute_dtype), shape)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+def build_bag_of_ngrams(config: TrainConfig) -> keras.Model:
+    """DLwP 2nd ed. 11.3.1 (the 1st ed.'s one-hot / n-gram encodings of 6.1.1 made a model):
+    TF-IDF (or multi-hot) bag of unigrams + bigrams -> Dense(16, relu) -> Dropout(0.5) ->
+    Dense(1); ~90% test in the book with 20,000 bigram tokens.
+    """
+    if config.text.representation == "sequence":
+        raise ValueError("imdb_bag_of_ngrams needs a bag representation (text.representation "
+                         "'tfidf' or 'multi_hot'), got 'sequence'")
+    ids = keras.Input(shape=(None,), sparse=True, dtype="int64", name=features.IMDB_BAG_IDS)
+    weights = keras.Input(shape=(None,), sparse=True, dtype="float32",
+                          name=features.IMDB_BAG_WEIGHTS)
+    x = BagToVector(config.text.max_tokens + config.text.oov_buckets)([ids, weights])
+    x = keras.layers.Dense(config.units, activation="relu")(x)
+    x = keras.layers.Dropout(config.dropout)(x)
+    probability = keras.layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model([ids, weights], probability, name="imdb_bag_of_ngrams")
 
 
 def build_simple_rnn(config: TrainConfig) -> keras.Model:
