@@ -14,13 +14,15 @@ import sys
 
 from kubeflow import compile as kubeflow_compile
 from pipeline import config as config_lib
+from pipeline import report as report_cli
 from serving import cli as serving_cli
 
 REPO_PACKAGES = ("components", "pipeline", "trainer", "transform")
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfx-text-pipelines")
 TASK_NAMES = ("imdb", "jena")  # pipeline.tasks.TASKS, without importing TFX for --help
 # Flags that fill an optional TrainConfig part; a task that lacks the part rejects them.
-PART_FLAGS = {"text": ("max_tokens", "sequence_length"), "window": ("lookback", "step", "delay")}
+PART_FLAGS = {"text": ("max_tokens", "sequence_length", "representation", "ngrams", "tokenizer"),
+              "window": ("lookback", "step", "delay")}
 
 
 def code_version() -> str:
@@ -36,18 +38,30 @@ def code_version() -> str:
 
 def add_config_arguments(parser) -> None:
     """Flags shared by `run` and `compile` that map onto the config dataclasses."""
-    parser.add_argument("--model", help="model name from the zoo, with or without the task prefix "
-                                         "(imdb: lstm, gru, bilstm, simple_rnn, conv1d, "
-                                         "embedding_flatten; jena: dense, gru; default: the "
-                                         "task's)")
+    parser.add_argument("--model", action="append", dest="models", metavar="MODEL",
+                        help="zoo model, with or without the task prefix (default: the task's; "
+                             "`tfx-text models` lists them). run: repeat it or give a comma "
+                             "list to train several models in successive runs")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--max-train-examples", type=int,
+                        help="train on a fixed N-example subset (imdb_glove: 200)")
+    parser.add_argument("--glove", dest="glove_path",
+                        help="imdb_glove: GloVe text file (word v1 ... vN, .txt or .txt.gz); "
+                             "run downloads glove.6B.zip (100d) when it is not given")
     parser.add_argument("--steps-per-epoch", type=int,
                         help="train steps per epoch (default: one pass over the train split)")
     parser.add_argument("--mixed-precision", action="store_true", default=None,
                         help="compute in float16 with float32 variables (for GPUs)")
     parser.add_argument("--max-tokens", type=int, help="vocabulary size (top_k words)")
     parser.add_argument("--sequence-length", type=int, help="tokens kept per review")
+    parser.add_argument("--representation", choices=config_lib.TEXT_REPRESENTATIONS,
+                        help="Transform output: token sequences, or a tfidf / multi_hot bag of "
+                             "n-grams (for imdb_bag_of_ngrams)")
+    parser.add_argument("--ngrams", type=int, help="bags: longest n-gram (2: uni+bigrams)")
+    parser.add_argument("--tokenizer", choices=config_lib.TOKENIZERS,
+                        help="word tokens, or char: one token per character")
     parser.add_argument("--lookback", type=int,
                         help="jena: rows of history per window (10 min each)")
     parser.add_argument("--step", type=int, help="jena: rows between a window's observations")
@@ -86,8 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--schema", dest="schema_path",
                      help="curated schema.pbtxt instead of an inferred one")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    listing = commands.add_parser("models", help="list the model zoo with the book's numbers")
+    listing.add_argument("--task", choices=TASK_NAMES)
     kubeflow_compile.add_parser(commands)  # compile --target kubeflow
     serving_cli.add_parsers(commands)  # predict, serve
+    report_cli.add_parser(commands)  # report
     return parser
 
 
@@ -95,14 +112,35 @@ def _given(args: argparse.Namespace, *names: str) -> dict:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.PipelineConfig:
-    """Maps CLI flags onto the config dataclasses, keeping their defaults for absent flags."""
+def model_names(args: argparse.Namespace) -> list[str]:
+    """Full zoo names from the repeated / comma-separated --model flags (default: the task's)."""
+    from pipeline import tasks
+    from trainer import models
+
+    given = [name.strip() for flag in (args.models or []) for name in flag.split(",")]
+    names = [models.resolve_model_name(name, args.task) for name in given if name]
+    names = names or [tasks.get_task_spec(args.task).default_model]
+    return list(dict.fromkeys(names))  # de-duplicated, in the given order
+
+
+def config_from_args(args: argparse.Namespace, data_root: str,
+                     model: str | None = None) -> config_lib.PipelineConfig:
+    """Maps CLI flags onto the config dataclasses, keeping their defaults for absent flags.
+
+    Args:
+      model: the zoo model to configure; default: the only one given by --model (or the task's).
+    """
     from pipeline import tasks
     from trainer import models
 
     spec = tasks.get_task_spec(args.task)
     part_types = {"text": config_lib.TextConfig, "window": config_lib.WindowConfig}
-    model = models.resolve_model_name(args.model or spec.default_model, args.task)
+    if model is None:
+        names = model_names(args)
+        if len(names) > 1:
+            raise ValueError(f"one model expected here, got {names}")
+        model = names[0]
+    model = models.resolve_model_name(model, args.task)
     model_defaults = dict(models.get_model_spec(model, args.task).defaults)
     parts = {}
     for part, flags in PART_FLAGS.items():
@@ -117,7 +155,9 @@ def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.Pip
     train = config_lib.TrainConfig(
         task=args.task, model=model, **parts,
         **{**model_defaults, **_given(args, "epochs", "batch_size", "steps_per_epoch",
-                                       "mixed_precision")})
+                                       "mixed_precision", "learning_rate",
+                                       "max_train_examples", "glove_path")})
+    models.check_config(train)
     evaluation = config_lib.EvalConfig(**_given(
         args, "min_accuracy", "max_regression", "baseline_margin", "window_stride"))
     return config_lib.PipelineConfig(
@@ -128,30 +168,90 @@ def config_from_args(args: argparse.Namespace, data_root: str) -> config_lib.Pip
         eval=evaluation, **_given(args, "beam_workers"))
 
 
-def run_command(args: argparse.Namespace) -> int:
+def _configs(args: argparse.Namespace) -> list[config_lib.PipelineConfig]:
+    """One PipelineConfig per requested model, with the data (and GloVe, if needed) resolved."""
+    from components import glove_data
+    from pipeline import tasks
+    from trainer import models
+
+    spec = tasks.get_task_spec(args.task)
+    names = model_names(args)
+    data_root = spec.resolve_data(args.data_dir, pathlib.Path(args.cache_dir))
+    if args.glove_path is None and any(models.MODELS[n].needs_glove for n in names):
+        args.glove_path = str(glove_data.resolve_glove(None, pathlib.Path(args.cache_dir)))
+    elif args.glove_path is not None and "://" not in args.glove_path:
+        args.glove_path = str(glove_data.resolve_glove(pathlib.Path(args.glove_path), None))
+    return [config_from_args(args, str(data_root), name) for name in names]
+
+
+def _run_one(cfg: config_lib.PipelineConfig):
+    """Runs one pipeline; returns its summary, or the data-anomalies error that stopped it."""
     from components.validation import DataAnomaliesError
-    from pipeline import local_runner, results, tasks
+    from pipeline import local_runner
+
+    try:
+        return local_runner.run(cfg)
+    except DataAnomaliesError as error:
+        return error
+    except RuntimeError as error:
+        if isinstance(error.__cause__, DataAnomaliesError):
+            return error.__cause__
+        raise
+
+
+def _format_models(outcomes, metric: str) -> str:
+    """One line per model of a multi-model run: its test metric and whether it was blessed."""
+    lines = [f"Models trained ({metric} of the Evaluator):"]
+    for model, summary in outcomes:
+        value = summary.metrics.get(metric)
+        shown = "n/a" if value is None else f"{value:.4f}"
+        verdict = {True: "blessed", False: "not blessed", None: "no verdict"}[summary.blessed]
+        lines.append(f"  {model:<28} {shown:>8}  {verdict}")
+    return "\n".join(lines)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Runs the pipeline once per requested model (successive runs share the cached stages)."""
+    from pipeline import results, tasks
 
     spec = tasks.get_task_spec(args.task)
     try:
-        data_root = spec.resolve_data(args.data_dir, pathlib.Path(args.cache_dir))
-        cfg = config_from_args(args, str(data_root))
+        configs = _configs(args)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Running the {cfg.task} pipeline on {cfg.data_root} "
-          f"(model {cfg.train.model}, outputs in {cfg.output_dir})", flush=True)
-    try:
-        summary = local_runner.run(cfg)
-    except DataAnomaliesError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except RuntimeError as error:
-        if isinstance(error.__cause__, DataAnomaliesError):
-            print(f"error: {error.__cause__}", file=sys.stderr)
-            return 1
-        raise
-    print(results.format_summary(summary, units=spec.metric_units))
+    outcomes = []
+    for number, cfg in enumerate(configs, start=1):
+        progress = f" [{number}/{len(configs)}]" if len(configs) > 1 else ""
+        print(f"Running the {cfg.task} pipeline{progress} on {cfg.data_root} "
+              f"(model {cfg.train.model}, outputs in {cfg.output_dir})", flush=True)
+        outcome = _run_one(cfg)
+        if isinstance(outcome, Exception):
+            print(f"error: {outcome}", file=sys.stderr)
+            return 1  # the data is at fault: every later run would stop at the same gate
+        print(results.format_summary(outcome, units=spec.metric_units), flush=True)
+        outcomes.append((cfg.train.model, outcome))
+    if len(outcomes) > 1:
+        print(_format_models(outcomes, spec.report_metric))
+        print(f"Leaderboard with the book's numbers: tfx-text report --output-dir "
+              f"{configs[0].output_dir}")
+    return 0
+
+
+def models_command(args: argparse.Namespace) -> int:
+    """Prints every zoo model: task, the book's number, the chapter reference, its defaults."""
+    from pipeline import tasks
+    from trainer import models
+
+    for name, spec in models.MODELS.items():
+        if args.task and spec.task != args.task:
+            continue
+        metric = tasks.get_task_spec(spec.task).report_metric
+        book = "-" if spec.book is None else f"{metric} {spec.book:g}"
+        role = "" if spec.trainable else " (fixed baseline)"
+        print(f"{name}{role}\n    book: {book}; {spec.reference}")
+        if spec.defaults:
+            print(f"    defaults: {spec.defaults}")
     return 0
 
 
@@ -162,9 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if args.command == "run":
         return run_command(args)
+    if args.command == "models":
+        return models_command(args)
     if args.command == "compile":
         return kubeflow_compile.run(args)
-    if args.command in ("predict", "serve"):
+    if args.command in ("predict", "serve", "report"):
         return args.handler(args)
     raise AssertionError(args.command)
 

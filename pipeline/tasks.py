@@ -39,6 +39,9 @@ class TaskSpec:
     fixed_baseline: str | None = None
     baseline_eval_config: Callable[[EvalConfig], tfma.EvalConfig] | None = None
     metric_units: Mapping[str, str] = dataclasses.field(default_factory=dict)  # for reports
+    # The Evaluator metric a leaderboard ranks by, and whether higher is better.
+    report_metric: str = "binary_accuracy"
+    higher_is_better: bool = True
     # Model metadata a blessed model must hold to be compared with this run's candidate
     # (components/latest_blessed.py); None: any blessed model of the pipeline.
     comparable_on: Callable[[PipelineConfig], dict] | None = None
@@ -91,6 +94,8 @@ TASKS: dict[str, TaskSpec] = {
                       "mean_squared_error": "°C²", "mae_degc": "°C"},
         # Another window is another input shape and forecast horizon: not comparable.
         comparable_on=lambda cfg: {"window": cfg.train.window.to_dict()},
+        report_metric="mean_absolute_error",  # °C (the Evaluator de-normalizes)
+        higher_is_better=False,
     ),
 }
 

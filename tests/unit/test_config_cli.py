@@ -77,3 +77,62 @@ def test_mixed_precision_flag():
     flagged = cli.config_from_args(parser.parse_args(["run", "imdb", "--mixed-precision"]), "/d")
     assert flagged.train.mixed_precision
     assert not cli.config_from_args(parser.parse_args(["run", "imdb"]), "/d").train.mixed_precision
+
+
+def test_several_models_in_order_without_duplicates():
+    args = cli.build_parser().parse_args(
+        ["run", "imdb", "--model", "lstm,conv1d", "--model", "imdb_lstm", "--model", "glove"])
+    assert cli.model_names(args) == ["imdb_lstm", "imdb_conv1d", "imdb_glove"]
+    assert cli.model_names(cli.build_parser().parse_args(["run", "jena"])) == ["jena_gru"]
+    with pytest.raises(ValueError, match="one model expected"):
+        cli.config_from_args(args, "/d")
+    cfg = cli.config_from_args(args, "/d", "imdb_conv1d")
+    assert cfg.train.model == "imdb_conv1d" and cfg.train.embedding_dim == 128
+
+
+def test_unknown_model_in_a_list_names_the_choices():
+    args = cli.build_parser().parse_args(["run", "imdb", "--model", "lstm,nope"])
+    with pytest.raises(ValueError, match="unknown imdb model 'nope'"):
+        cli.model_names(args)
+
+
+def test_bag_and_glove_models_get_their_book_settings_and_flags():
+    parser = cli.build_parser()
+    bag = cli.config_from_args(parser.parse_args(
+        ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "multi_hot"]), "/d")
+    assert (bag.train.text.representation, bag.train.text.ngrams) == ("multi_hot", 2)
+    assert bag.train.text.max_tokens == 20_000 and bag.train.dropout == 0.5
+    glove = cli.config_from_args(parser.parse_args(
+        ["run", "imdb", "--model", "glove", "--glove", "/g.txt"]), "/d")
+    assert glove.train.glove_path == "/g.txt" and glove.train.max_train_examples == 200
+    assert glove.train.text.sequence_length == 100
+    chars = cli.config_from_args(parser.parse_args(
+        ["run", "imdb", "--model", "conv1d", "--tokenizer", "char", "--max-tokens", "80"]), "/d")
+    assert (chars.train.text.tokenizer, chars.train.text.max_tokens) == ("char", 80)
+
+
+def test_a_representation_the_model_cannot_read_is_rejected():
+    parser = cli.build_parser()
+    with pytest.raises(ValueError, match="imdb_lstm reads the sequence representation"):
+        cli.config_from_args(parser.parse_args(
+            ["run", "imdb", "--representation", "tfidf", "--ngrams", "2"]), "/d")
+    with pytest.raises(ValueError, match="imdb_bag_of_ngrams reads a bag"):
+        cli.config_from_args(parser.parse_args(
+            ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "sequence",
+             "--ngrams", "1"]), "/d")
+
+
+def test_run_reports_a_missing_glove_file_before_any_pipeline_work(tmp_path, capsys):
+    import imdb_fixture
+
+    data = imdb_fixture.write_aclimdb(tmp_path / "data", per_class=2)
+    assert cli.main(["run", "imdb", "--model", "glove", "--glove", str(tmp_path / "none.txt"),
+                     "--data-dir", str(data), "--output-dir", str(tmp_path / "o")]) == 2
+    assert "GloVe file" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_models_command_lists_the_zoo_with_book_numbers(capsys):
+    assert cli.main(["models", "--task", "imdb"]) == 0
+    out = capsys.readouterr().out
+    assert "imdb_bag_of_ngrams" in out and "binary_accuracy 0.89;" in out
+    assert "jena_" not in out
