@@ -16,6 +16,7 @@ from ml_metadata.proto import metadata_store_pb2
 from components import example_gen
 
 OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+TRAINING_SUMMARY = "training_summary.json"  # trainer/run.py's METADATA_FILE (no TF import here)
 
 
 @dataclasses.dataclass
@@ -57,17 +58,21 @@ def _store(metadata_path: str) -> metadata_store.MetadataStore:
     return metadata_store.MetadataStore(config)
 
 
-def latest_run_outputs(metadata_path: str):
-    """Returns (run id, {node id: {output key: [artifacts]}}, cached node ids) of the last run."""
-    store = _store(metadata_path)
-    runs = store.get_contexts_by_type("pipeline_run")
-    if not runs:
-        raise ValueError(f"no pipeline run recorded in {metadata_path}")
-    run = max(runs, key=lambda context: (context.create_time_since_epoch, context.id))
-    executions = store.get_executions_by_context(run.id)
+def pipeline_runs(metadata_path: str) -> list:
+    """The store's pipeline_run contexts, oldest first (their names are the run ids)."""
+    runs = _store(metadata_path).get_contexts_by_type("pipeline_run")
+    return sorted(runs, key=lambda context: (context.create_time_since_epoch, context.id))
+
+
+def run_outputs(store: metadata_store.MetadataStore, run_context_id: int):
+    """({node id: {output key: [artifacts]}}, cached node ids) of one pipeline run.
+
+    A cached execution re-publishes the artifacts it reused, so they appear in every run that
+    hit the cache (the same artifact ids).
+    """
     outputs: dict[str, dict[str, list]] = {}
     cached = []
-    for execution in executions:
+    for execution in store.get_executions_by_context(run_context_id):
         nodes = [c for c in store.get_contexts_by_execution(execution.id)
                  if c.type == "node"]
         node_id = nodes[0].name.split(".", 1)[1] if nodes else str(execution.id)
@@ -80,7 +85,16 @@ def latest_run_outputs(metadata_path: str):
             key = event.path.steps[0].key if event.path.steps else "output"
             outputs.setdefault(node_id, {}).setdefault(key, []).append(
                 artifacts[event.artifact_id])
-    return run.name, outputs, sorted(cached)
+    return outputs, sorted(cached)
+
+
+def latest_run_outputs(metadata_path: str):
+    """Returns (run id, {node id: {output key: [artifacts]}}, cached node ids) of the last run."""
+    runs = pipeline_runs(metadata_path)
+    if not runs:
+        raise ValueError(f"no pipeline run recorded in {metadata_path}")
+    outputs, cached = run_outputs(_store(metadata_path), runs[-1].id)
+    return runs[-1].name, outputs, cached
 
 
 def _overall_metrics(eval_uri: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -131,7 +145,23 @@ def _threshold_text(threshold) -> str:
 
 def summarize(metadata_path: str) -> RunSummary:
     """Collects the latest run's artifacts, test metrics, blessing and push location."""
-    run_id, outputs, cached = latest_run_outputs(metadata_path)
+    return _summarize(*latest_run_outputs(metadata_path))
+
+
+def summarize_runs(metadata_path: str, lenient: bool = True) -> list[RunSummary]:
+    """One summary per pipeline run of the store, oldest first (for reports over many runs).
+
+    Args:
+      lenient: an evaluation whose TFMA output cannot be read (an interrupted Evaluator)
+        gives empty metrics instead of an error.
+    """
+    store = _store(metadata_path)
+    return [_summarize(run.name, *run_outputs(store, run.id), lenient=lenient)
+            for run in pipeline_runs(metadata_path)]
+
+
+def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[str],
+               lenient: bool = False) -> RunSummary:
     uris = {node: {key: arts[0].uri for key, arts in keys.items()}
             for node, keys in outputs.items()}
     ingest: dict[str, Any] = {}
@@ -155,10 +185,18 @@ def summarize(metadata_path: str) -> RunSummary:
             blessing = keys.get("blessing", [None])[0]
             baseline = (blessing.custom_properties.get("baseline_model")
                         if blessing is not None else None)
-            metrics, baseline_metrics = _overall_metrics(keys["evaluation"][0].uri)
+            eval_uri = keys["evaluation"][0].uri
+            try:
+                metrics, baseline_metrics = _overall_metrics(eval_uri)
+                failures = _failures(eval_uri)
+            # TFMA asserts when the validation result is missing.
+            except (AssertionError, OSError, ValueError, tf.errors.OpError):
+                if not lenient:
+                    raise
+                metrics, baseline_metrics, failures = {}, {}, []
             evaluations[node] = Evaluation(
                 metrics, baseline_metrics, baseline.string_value if baseline else None,
-                None, _failures(keys["evaluation"][0].uri))
+                None, failures)
     for node, evaluation in evaluations.items():
         evaluation.blessed = blessings.get(node)
     metrics = {name: value for e in evaluations.values() for name, value in e.metrics.items()}
@@ -171,20 +209,32 @@ def summarize(metadata_path: str) -> RunSummary:
                       pushed_to, evaluations, {k: v for k, v in training.items() if v})
 
 
-def _training_summary(model_run_uri: str) -> dict[str, Any]:
-    """The best epoch (lowest val_loss, the weights kept) of trainer/run.py's summary."""
-    path = os.path.join(model_run_uri, "training_summary.json")
+def read_training_summary(model_run_uri: str) -> dict[str, Any]:
+    """trainer/run.py's training_summary.json as written (model, epochs_run, history, params,
+    train_seconds), or {} when the Trainer wrote none."""
+    path = os.path.join(model_run_uri, TRAINING_SUMMARY)
     if not tf.io.gfile.exists(path):
         return {}
     with tf.io.gfile.GFile(path) as handle:
-        summary = json.load(handle)
+        return json.load(handle)
+
+
+def best_epoch(history: Mapping[str, list[float]]) -> int | None:
+    """1-based epoch of the lowest val_loss (the weights kept), None without a val_loss."""
+    losses = history.get("val_loss") or []
+    return min(range(len(losses)), key=losses.__getitem__) + 1 if losses else None
+
+
+def _training_summary(model_run_uri: str) -> dict[str, Any]:
+    """The best epoch (lowest val_loss, the weights kept) of trainer/run.py's summary."""
+    summary = read_training_summary(model_run_uri)
     history = summary.get("history") or {}
-    if not summary.get("epochs_run") or "val_loss" not in history:
+    best = best_epoch(history)
+    if not summary.get("epochs_run") or best is None:
         return {}
-    best = min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
     return {"model": summary["model"], "epochs_run": summary["epochs_run"],
-            "best_epoch": best + 1,
-            "metrics": {name: values[best] for name, values in sorted(history.items())}}
+            "best_epoch": best,
+            "metrics": {name: values[best - 1] for name, values in sorted(history.items())}}
 
 
 def _value(name: str, value: float, units: Mapping[str, str]) -> str:

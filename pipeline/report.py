@@ -1,0 +1,200 @@
+"""`report` command: a leaderboard of the models trained by the recorded pipeline runs.
+
+    tfx-text report [--output-dir outputs ...] [--task imdb jena] [--report-dir DIR] [--all-runs]
+
+Reads every `<output_dir>/metadata/<task>-pipeline.sqlite` (MLMD: runs, artifacts, blessings),
+the Evaluators' TFMA results and the Trainer's training_summary.json, and writes
+leaderboard.md, leaderboard.html (self-contained: CSS and PNG plots inline) and leaderboard.json
+into the report folder (pipeline/report_render.py renders them). Registered into `tfx-text` by
+pipeline/cli.py; heavy imports happen inside the handler, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from pipeline import report_render
+from pipeline.report_render import TASK_METRICS, Row
+
+# pipeline.pipeline.TRAINER_ID, not imported here because that loads TFX. Only its models are
+# candidates: the Jena FixedBaseline trainer's model is the baseline, not a leaderboard entry.
+CANDIDATE_TRAINER = "Trainer"
+STORE_SUFFIX = "-pipeline.sqlite"  # PipelineConfig.metadata_path: <task>-pipeline.sqlite
+
+
+class ReportError(ValueError):
+    """Nothing to report: no metadata store, or no run that trained a model."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Adds `report`; it sets `handler` (args -> exit code) like the other commands."""
+    report = commands.add_parser(
+        "report", help="leaderboard of the trained models (markdown, HTML with plots, JSON)")
+    report.add_argument("--output-dir", nargs="+", default=["outputs"],
+                        help="the runs' output folders, each holding metadata/<task>-pipeline"
+                             ".sqlite (default: outputs)")
+    report.add_argument("--task", nargs="+", choices=sorted(TASK_METRICS), dest="tasks",
+                        help="tasks to report (default: every task with a metadata store)")
+    report.add_argument("--report-dir",
+                        help="where the leaderboard goes (default: the first OUTPUT_DIR/report)")
+    report.add_argument("--all-runs", action="store_true",
+                        help="a row per run that trained a model (default: the latest run of "
+                             "each task and model)")
+    report.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Writes the leaderboard files and prints the markdown tables; 2 when nothing to report."""
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before the trainer's modules load TF
+    try:
+        rows = select_rows(load_rows(args.output_dir, args.tasks), all_runs=args.all_runs)
+        if not rows:
+            raise ReportError(f"no pipeline run in {', '.join(args.output_dir)} trained a "
+                              "model; run `tfx-text run TASK` first")
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report_dir = args.report_dir or os.path.join(args.output_dir[0], "report")
+    paths = report_render.write_report(rows, report_dir)
+    print(report_render.render_markdown(rows))
+    for path in paths.values():
+        print(f"Wrote {path}")
+    return 0
+
+
+def find_stores(output_dirs: Iterable[str], tasks: Sequence[str] | None = None,
+                ) -> list[tuple[str, str]]:
+    """(task, metadata path) of every known task's MLMD store under the output folders.
+
+    Raises:
+      ReportError: when no store is found.
+    """
+    stores = []
+    for output_dir in output_dirs:
+        for path in sorted(glob.glob(os.path.join(output_dir, "metadata", "*" + STORE_SUFFIX))):
+            task = os.path.basename(path).removesuffix(STORE_SUFFIX)
+            if task not in TASK_METRICS:
+                print(f"skipping {path}: unknown task {task!r}", file=sys.stderr)
+            elif not tasks or task in tasks:
+                stores.append((task, path))
+    if not stores:
+        wanted = "|".join(tasks or sorted(TASK_METRICS))
+        raise ReportError(f"no metadata store metadata/{{{wanted}}}{STORE_SUFFIX} under "
+                          f"{', '.join(output_dirs)}; run `tfx-text run TASK --output-dir DIR` "
+                          "first")
+    return stores
+
+
+def load_rows(output_dirs: Sequence[str], tasks: Sequence[str] | None = None) -> list[Row]:
+    """Every trained candidate of every run in the stores, oldest run first per store."""
+    rows = []
+    for task, path in find_stores(output_dirs, tasks):
+        print(f"Reading {path}", file=sys.stderr, flush=True)
+        rows += collect_rows(task, path)
+    return rows
+
+
+def collect_rows(task: str, metadata_path: str) -> list[Row]:
+    """Rows of one store's runs (MLMD + TFMA + training summaries, book numbers from MODELS)."""
+    from pipeline import results
+    from trainer import models
+
+    def read_training(model_run_uri: str) -> dict[str, Any]:
+        try:
+            return results.read_training_summary(model_run_uri)
+        except (OSError, ValueError) as error:  # a half-written or unreadable summary
+            print(f"warning: {model_run_uri}: {error}", file=sys.stderr)
+            return {}
+
+    def book(model: str) -> tuple[float | None, str]:
+        spec = models.MODELS.get(model)
+        return (spec.book, spec.reference) if spec and spec.task == task else (None, "")
+
+    return rows_from_summaries(task, results.summarize_runs(metadata_path), read_training, book)
+
+
+def rows_from_summaries(
+    task: str, summaries: Sequence[Any],
+    read_training: Callable[[str], dict[str, Any]],
+    book: Callable[[str], tuple[float | None, str]],
+) -> list[Row]:
+    """One row per run (`results.RunSummary`, oldest first) whose candidate Trainer has a model.
+
+    Args:
+      read_training: model_run uri -> trainer/run.py's training summary ({} if none).
+      book: model name -> (the book's number or None, its reference).
+    """
+    from pipeline import results
+
+    spec = TASK_METRICS[task]
+    trainings: dict[str, dict[str, Any]] = {}
+    name_by_uri: dict[str, str] = {}  # every trained or baseline model of the store
+    for summary in summaries:
+        for node, outputs in summary.artifacts.items():
+            if "model" in outputs and "model_run" in outputs:
+                if outputs["model_run"] not in trainings:
+                    trainings[outputs["model_run"]] = read_training(outputs["model_run"])
+                name_by_uri[outputs["model"]] = (
+                    trainings[outputs["model_run"]].get("model") or node)
+    candidates = {s.artifacts[CANDIDATE_TRAINER]["model"] for s in summaries
+                  if "model" in s.artifacts.get(CANDIDATE_TRAINER, {})}
+    rows = []
+    for summary in summaries:
+        outputs = summary.artifacts.get(CANDIDATE_TRAINER, {})
+        if "model" not in outputs:
+            continue  # the run stopped before training (or failed in the Trainer)
+        training = trainings.get(outputs.get("model_run", ""), {})
+        model = training.get("model") or "unknown"
+        evaluations = summary.evaluations
+        scored = next((evaluations[node] for node in spec.blessing_evaluators
+                       if spec.name in getattr(evaluations.get(node), "metrics", {})), None)
+        judge = evaluations.get(spec.baseline_evaluator)
+        verdicts = [getattr(evaluations.get(node), "blessed", None)
+                    for node in spec.blessing_evaluators]
+        history = training.get("history") or {}
+        book_value, reference = book(model)
+        rows.append(Row(
+            task=task, model=model, run_id=summary.run_id,
+            metric=scored.metrics[spec.name] if scored else None,
+            extra_metrics={key: scored.metrics[key] for key, _ in spec.extras
+                           if scored and key in scored.metrics},
+            book=book_value, book_reference=reference,
+            baseline_model=_baseline_name(judge, name_by_uri, candidates),
+            baseline_metric=judge.baseline_metrics.get(spec.name) if judge else None,
+            blessed=None if None in verdicts else all(verdicts),
+            params=training.get("params"), epochs_run=training.get("epochs_run"),
+            best_epoch=results.best_epoch(history),
+            train_seconds=training.get("train_seconds"), model_uri=outputs["model"],
+            history=history))
+    return rows
+
+
+def _baseline_name(evaluation, name_by_uri: dict[str, str], candidates: set[str]) -> str | None:
+    uri = evaluation.baseline_model if evaluation is not None else None
+    if not uri:
+        return None
+    name = name_by_uri.get(uri, "blessed model")
+    return f"{name} (last blessed)" if uri in candidates else name
+
+
+def select_rows(rows: Sequence[Row], all_runs: bool = False) -> list[Row]:
+    """Drops repeats of a trained model (a cached Trainer re-publishes its model in later runs).
+
+    Keeps each model artifact's latest row (its latest evaluation) and, unless `all_runs`, only
+    the latest row of each (task, model). `rows` come oldest run first; the result is sorted by
+    task, then best metric first.
+    """
+    latest: dict[Any, Row] = {}
+    for index, row in enumerate(rows):
+        key = row.model_uri or index
+        latest.pop(key, None)  # re-insert: dict order stays chronological
+        latest[key] = row
+    kept = list(latest.values())
+    if not all_runs:
+        kept = list({(row.task, row.model): row for row in kept}.values())
+    return report_render.sort_rows(kept)

@@ -1,0 +1,359 @@
+"""Leaderboard rows and their renderings: markdown, a self-contained HTML page with PNG plots, JSON.
+
+No TensorFlow here: `pipeline/report.py` reads the runs (MLMD + TFMA) into `Row`s, this module
+only formats them, so the renderers are tested on hand-built rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import io
+import json
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskMetric:
+    """What a task's leaderboard ranks by, and where the numbers come from."""
+
+    title: str
+    name: str  # TFMA metric key of the Evaluators' overall slice
+    label: str  # short header text
+    unit: str  # "" or e.g. "°C" (as pipeline.tasks' metric_units)
+    higher_is_better: bool
+    history_key: str  # per-epoch Keras metric in training_summary.json (val_ prefixed too)
+    loss_label: str
+    baseline_evaluator: str  # node id whose baseline_metrics give the baseline column
+    blessing_evaluators: tuple[str, ...]  # node ids whose blessings together bless the model
+    extras: tuple[tuple[str, str], ...] = ()  # (TFMA key, header) shown after the metric
+    note: str = ""
+
+
+TASK_METRICS: dict[str, TaskMetric] = {
+    "imdb": TaskMetric(
+        title="IMDB sentiment", name="binary_accuracy", label="accuracy", unit="",
+        higher_is_better=True, history_key="accuracy", loss_label="binary cross-entropy",
+        baseline_evaluator="Evaluator", blessing_evaluators=("Evaluator",),
+        extras=(("auc", "AUC"),),
+        note="Test accuracy on the run's test split. Book: DLwP chapter 6 (mostly validation "
+             "accuracy, see the references). Baseline: the last blessed model the Evaluator "
+             "compared against, if any."),
+    "jena": TaskMetric(
+        title="Jena temperature forecast", name="mean_absolute_error", label="MAE", unit="°C",
+        higher_is_better=False, history_key="mae_degc", loss_label="MAE (normalized)",
+        baseline_evaluator="BaselineEvaluator",
+        blessing_evaluators=("Evaluator", "BaselineEvaluator"),
+        note="Test MAE in °C on the run's test windows. Book numbers are validation MAE on the "
+             "full 2009–2016 series (the chapter's normalized MAE × 8.85 °C), so a run on a "
+             "fragment is not directly comparable. Baseline: the common-sense forecast judged "
+             "by the BaselineEvaluator."),
+}
+
+
+@dataclasses.dataclass
+class Row:
+    """One trained candidate model of one pipeline run (a leaderboard line)."""
+
+    task: str
+    model: str
+    run_id: str
+    metric: float | None = None  # TASK_METRICS[task].name on the test split
+    extra_metrics: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. auc
+    book: float | None = None
+    book_reference: str = ""
+    baseline_model: str | None = None
+    baseline_metric: float | None = None
+    blessed: bool | None = None
+    params: int | None = None
+    epochs_run: int | None = None
+    best_epoch: int | None = None
+    train_seconds: float | None = None
+    model_uri: str = ""  # the Trainer's model artifact: one row per trained model
+    history: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # per epoch
+
+    @property
+    def delta_book(self) -> float | None:
+        return _difference(self.metric, self.book)
+
+    @property
+    def delta_baseline(self) -> float | None:
+        return _difference(self.metric, self.baseline_metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe fields plus the derived deltas (ignored by `from_dict`)."""
+        return {**dataclasses.asdict(self), "delta_book": self.delta_book,
+                "delta_baseline": self.delta_baseline}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Row:
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in raw.items() if key in names})
+
+
+def _difference(value: float | None, reference: float | None) -> float | None:
+    return None if value is None or reference is None else value - reference
+
+
+def sort_rows(rows: Sequence[Row]) -> list[Row]:
+    """By task, then best metric first (accuracy descending, MAE ascending); no metric last."""
+    def key(row: Row):
+        metric = TASK_METRICS.get(row.task)
+        sign = -1 if metric is None or metric.higher_is_better else 1
+        return (row.task, row.metric is None, sign * (row.metric or 0.0), row.model, row.run_id)
+    return sorted(rows, key=key)
+
+
+# --- tables -------------------------------------------------------------------------------
+
+def _number(value: float | None, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def _run_label(run_id: str) -> str:
+    """"2026-11-28T14:58:23.652080" -> "2026-11-28 14:58:23" (run ids are start times)."""
+    return run_id.replace("T", " ").split(".")[0]
+
+
+TEXT_COLUMNS = ("model", "run", "baseline", "blessed")  # left-aligned; the rest are numbers
+
+
+def columns(task: str) -> list[str]:
+    """Table headers of a task, units included."""
+    metric = TASK_METRICS[task]
+    unit = f" ({metric.unit})" if metric.unit else ""
+    return (["model", "run", f"test {metric.label}{unit}"]
+            + [header for _, header in metric.extras]
+            + [f"book{unit}", f"Δ vs book{unit}", "baseline", f"baseline {metric.label}{unit}",
+               f"Δ vs baseline{unit}", "blessed", "params", "epochs (best)", "train time (s)"])
+
+
+def cells(row: Row) -> list[str]:
+    """A row's table cells, in `columns(row.task)` order; missing values are empty."""
+    metric = TASK_METRICS[row.task]
+    epochs = "" if row.epochs_run is None else str(row.epochs_run)
+    if epochs and row.best_epoch is not None:
+        epochs += f" ({row.best_epoch})"
+    return ([row.model, _run_label(row.run_id), _number(row.metric)]
+            + [_number(row.extra_metrics.get(key)) for key, _ in metric.extras]
+            + [_number(row.book), _number(row.delta_book, signed=True), row.baseline_model or "",
+               _number(row.baseline_metric), _number(row.delta_baseline, signed=True),
+               {True: "yes", False: "no", None: ""}[row.blessed],
+               "" if row.params is None else f"{row.params:,}", epochs,
+               "" if row.train_seconds is None else f"{row.train_seconds:.1f}"])
+
+
+def _by_task(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = {}
+    for row in sort_rows(rows):
+        grouped.setdefault(row.task, []).append(row)
+    return grouped
+
+
+def _direction(metric: TaskMetric) -> str:
+    return ("Δ = ours − reference; positive is better." if metric.higher_is_better else
+            "Δ = ours − reference; negative is better.")
+
+
+def _references(rows: Sequence[Row]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.book_reference:
+            seen.setdefault(row.model, row.book_reference)
+    return sorted(seen.items())
+
+
+def render_markdown(rows: Sequence[Row]) -> str:
+    """A markdown table per task, with its notes and the book references."""
+    lines = ["# Leaderboard", ""]
+    for task, task_rows in _by_task(rows).items():
+        metric = TASK_METRICS[task]
+        headers = columns(task)
+        lines += [f"## {metric.title} ({task})", "",
+                  "| " + " | ".join(headers) + " |",
+                  "|" + "|".join("---" if h in TEXT_COLUMNS else "---:" for h in headers) + "|"]
+        for row in task_rows:
+            values = cells(row)
+            values[0] = f"`{values[0]}`"
+            lines.append("| " + " | ".join(values) + " |")
+        lines += ["", f"{metric.note} {_direction(metric)}"]
+        references = _references(task_rows)
+        if references:
+            lines += ["", "Book references:", ""]
+            lines += [f"- `{model}`: {text}" for model, text in references]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- plots --------------------------------------------------------------------------------
+
+def _figure(width: float, height: float, subplots: int = 1):
+    # Figure + the Agg canvas directly: no pyplot state, no GUI backend.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(1, subplots, squeeze=False)[0]
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _labels(rows: Sequence[Row]) -> list[str]:
+    """Model names, with the run when a model appears more than once (--all-runs)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.model] = counts.get(row.model, 0) + 1
+    return [row.model if counts[row.model] == 1 else f"{row.model}\n{_run_label(row.run_id)}"
+            for row in rows]
+
+
+def metric_bars_png(task: str, rows: Sequence[Row]) -> bytes:
+    """Grouped bars per model: our test metric, the book's number and the baseline's."""
+    import numpy as np
+
+    metric = TASK_METRICS[task]
+    unit = f" ({metric.unit})" if metric.unit else ""
+    figure, (axes,) = _figure(max(6.0, 1.3 * len(rows) + 2), 4.2)
+    positions = np.arange(len(rows))
+    series = [("ours (test)", [row.metric for row in rows]),
+              ("book", [row.book for row in rows]),
+              ("baseline", [row.baseline_metric for row in rows])]
+    width = 0.8 / len(series)
+    for index, (name, values) in enumerate(series):
+        heights = [math.nan if value is None else value for value in values]
+        bars = axes.bar(positions + (index - 1) * width, heights, width, label=name)
+        axes.bar_label(bars, labels=["" if value is None else f"{value:.3f}" for value in values],
+                       fontsize=7, padding=1)
+    axes.set_xticks(positions, _labels(rows), rotation=20, ha="right", fontsize=8)
+    axes.set_xlim(-0.6, len(rows) - 0.4)
+    axes.set_ylabel(f"{metric.label}{unit}")
+    axes.set_title(f"{metric.title}: test {metric.label} vs book vs baseline")
+    axes.margins(y=0.2)  # room for the legend above the bars
+    axes.legend(fontsize=8, ncols=len(series), loc="upper center")
+    return _png(figure)
+
+
+def training_curves_png(task: str, rows: Sequence[Row]) -> bytes | None:
+    """Train (solid) and validation (dashed) loss and task metric per epoch; None: no history."""
+    from matplotlib.ticker import MaxNLocator
+
+    rows = [row for row in rows if row.history.get("loss")]
+    if not rows:
+        return None
+    metric = TASK_METRICS[task]
+    unit = f" ({metric.unit})" if metric.unit else ""
+    figure, axes = _figure(11.0, 4.2, subplots=2)
+    panels = (("loss", metric.loss_label), (metric.history_key, f"{metric.label}{unit}"))
+    for panel, (key, label) in zip(axes, panels, strict=True):
+        for index, (row, name) in enumerate(zip(rows, _labels(rows), strict=True)):
+            color = f"C{index % 10}"
+            name = name.replace("\n", " ")
+            for prefix, style in (("", "-"), ("val_", "--")):
+                values = row.history.get(prefix + key)
+                if values:  # one legend entry per model: the colour; the style is in the title
+                    panel.plot(range(1, len(values) + 1), values, style, color=color,
+                               marker=".", label=None if prefix else name)
+        panel.set_xlabel("epoch")
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+        panel.set_ylabel(label)
+        panel.set_title(f"{key}: train (solid), validation (dashed)")
+        panel.legend(fontsize=7)
+    return _png(figure)
+
+
+# --- HTML and files -----------------------------------------------------------------------
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.better { color: #1a7f37; } td.worse { color: #c62828; }
+p.note { color: #555; max-width: 60em; }
+img { max-width: 100%; display: block; margin: 1em 0; }
+"""
+
+
+def _cell_class(header: str, text: str, better_sign: str) -> str:
+    classes = [] if header in TEXT_COLUMNS else ["num"]
+    if header.startswith("Δ") and text.strip("+-0."):
+        classes.append("better" if text.startswith(better_sign) else "worse")
+    return f' class="{" ".join(classes)}"' if classes else ""
+
+
+def _image(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def render_html(rows: Sequence[Row], images: dict[str, dict[str, bytes]]) -> str:
+    """One page: per task a table, its notes, and the PNGs in `images[task]` embedded inline."""
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>Leaderboard</title>", f"<style>{CSS}</style></head><body>",
+             "<h1>Leaderboard</h1>"]
+    for task, task_rows in _by_task(rows).items():
+        metric = TASK_METRICS[task]
+        headers = columns(task)
+        better_sign = "+" if metric.higher_is_better else "-"
+        parts += [f"<h2>{html.escape(metric.title)} ({html.escape(task)})</h2>", "<table>",
+                  "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"]
+        for row in task_rows:
+            parts.append("<tr>" + "".join(
+                f"<td{_cell_class(h, text, better_sign)}>{html.escape(text)}</td>"
+                for h, text in zip(headers, cells(row), strict=True)) + "</tr>")
+        parts += ["</table>",
+                  f'<p class="note">{html.escape(metric.note)} {_direction(metric)}</p>']
+        references = _references(task_rows)
+        if references:
+            parts.append("<p class=\"note\">Book references:</p><ul>" + "".join(
+                f"<li><code>{html.escape(m)}</code>: {html.escape(t)}</li>"
+                for m, t in references) + "</ul>")
+        for name, png in images.get(task, {}).items():
+            parts.append(_image(png, f"{task} {name}"))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_rows_json(rows: Sequence[Row], path: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"rows": [row.to_dict() for row in sort_rows(rows)]}, handle, indent=1,
+                  ensure_ascii=False)
+
+
+def read_rows_json(path: str) -> list[Row]:
+    with open(path, encoding="utf-8") as handle:
+        return [Row.from_dict(raw) for raw in json.load(handle)["rows"]]
+
+
+def write_report(rows: Sequence[Row], report_dir: str) -> dict[str, str]:
+    """Writes leaderboard.md/.html/.json and the PNGs into `report_dir`; returns their paths."""
+    os.makedirs(report_dir, exist_ok=True)
+    paths = {kind: os.path.join(report_dir, f"leaderboard.{kind}")
+             for kind in ("md", "html", "json")}
+    images: dict[str, dict[str, bytes]] = {}
+    for task, task_rows in _by_task(rows).items():
+        plots = {"metric": metric_bars_png(task, task_rows),
+                 "curves": training_curves_png(task, task_rows)}
+        images[task] = {name: png for name, png in plots.items() if png is not None}
+        for name, png in images[task].items():
+            paths[f"{task}_{name}"] = os.path.join(report_dir, f"{task}_{name}.png")
+            with open(paths[f"{task}_{name}"], "wb") as handle:
+                handle.write(png)
+    with open(paths["md"], "w", encoding="utf-8") as handle:
+        handle.write(render_markdown(rows))
+    with open(paths["html"], "w", encoding="utf-8") as handle:
+        handle.write(render_html(rows, images))
+    write_rows_json(rows, paths["json"])
+    return paths
