@@ -45,6 +45,10 @@ def add_config_arguments(parser) -> None:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--dropout", type=float,
+                        help="input dropout of recurrent layers (or before a dense head)")
+    parser.add_argument("--recurrent-dropout", type=float,
+                        help="recurrent dropout; > 0 rules out the cuDNN kernel")
     parser.add_argument("--max-train-examples", type=int,
                         help="train on a fixed N-example subset (imdb_glove: 200)")
     parser.add_argument("--glove", dest="glove_path",
@@ -155,7 +159,8 @@ def config_from_args(args: argparse.Namespace, data_root: str,
     train = config_lib.TrainConfig(
         task=args.task, model=model, **parts,
         **{**model_defaults, **_given(args, "epochs", "batch_size", "steps_per_epoch",
-                                       "mixed_precision", "learning_rate",
+                                       "mixed_precision", "learning_rate", "dropout",
+                                       "recurrent_dropout",
                                        "max_train_examples", "glove_path")})
     models.check_config(train)
     evaluation = config_lib.EvalConfig(**_given(

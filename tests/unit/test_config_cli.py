@@ -136,3 +136,15 @@ def test_models_command_lists_the_zoo_with_book_numbers(capsys):
     out = capsys.readouterr().out
     assert "imdb_bag_of_ngrams" in out and "binary_accuracy 0.89;" in out
     assert "jena_" not in out
+
+
+def test_windows_too_short_for_a_convnet_fail_before_the_pipeline_runs():
+    parser = cli.build_parser()
+    with pytest.raises(ValueError, match="jena_conv1d needs windows of >= 61.*gives 48"):
+        cli.config_from_args(parser.parse_args(
+            ["run", "jena", "--model", "conv1d", "--lookback", "288", "--step", "6"]), "/d")
+    cfg = cli.config_from_args(parser.parse_args(
+        ["run", "jena", "--model", "conv1d", "--lookback", "288", "--step", "3",
+         "--dropout", "0.3", "--recurrent-dropout", "0.1"]), "/d")
+    assert cfg.train.window.sequence_length == 96
+    assert (cfg.train.dropout, cfg.train.recurrent_dropout) == (0.3, 0.1)

@@ -36,6 +36,7 @@ class ModelSpec:
     # Extra builder keyword arguments computed from the run's data at train time, e.g. the
     # GloVe matrix for the Transform vocabulary: (config, TFTransformOutput) -> kwargs.
     prepare: Callable[..., dict[str, Any]] | None = None
+    min_steps: int = 1  # shortest time axis (Jena window observations) the model accepts
 
     @property
     def needs_glove(self) -> bool:
@@ -105,10 +106,11 @@ MODELS: dict[str, ModelSpec] = {
                   "approx. 0.262 -> 2.31 °C val"),
     "jena_conv1d": ModelSpec(
         "jena", jena.build_conv1d, "value", defaults={"epochs": 20}, book=4.00,
+        min_steps=jena.CONV1D_MIN_STEPS,
         reference="DLwP 6.4.4, listing 6.47: 'stays in the 0.40s', worse than the baseline; "
                   "approx. 0.452 -> 4.00 °C val"),
     "jena_conv1d_gru": ModelSpec(
-        "jena", jena.build_conv1d_gru, "value",
+        "jena", jena.build_conv1d_gru, "value", min_steps=jena.CONV1D_GRU_MIN_STEPS,
         defaults={"dropout": 0.1, "recurrent_dropout": 0.5, "epochs": 20,
                   "window": {"step": 3}}, book=2.42,
         reference="DLwP 6.4.4, listings 6.48-6.49: step 3, not as good as the regularized GRU "
@@ -125,13 +127,19 @@ def check_config(config: TrainConfig) -> None:
     """Rejects a config the model cannot be built from (before any pipeline work is done).
 
     Raises:
-      ValueError: unknown model, or a text representation the model does not read.
+      ValueError: unknown model, a text representation the model does not read, or windows
+        too short for it.
     """
     spec = get_model_spec(config.model, config.task)
     if config.text is not None and bag_model(spec) != (config.text.representation != "sequence"):
         wanted = "a bag (tfidf or multi_hot)" if bag_model(spec) else "the sequence"
         raise ValueError(f"{config.model} reads {wanted} representation, not "
                          f"{config.text.representation!r}")
+    if config.window is not None and config.window.sequence_length < spec.min_steps:
+        raise ValueError(
+            f"{config.model} needs windows of >= {spec.min_steps} observations; lookback "
+            f"{config.window.lookback} / step {config.window.step} gives "
+            f"{config.window.sequence_length}")
 
 
 def resolve_model_name(name: str, task: str) -> str:

@@ -14,6 +14,11 @@ from pipeline.config import TrainConfig
 from trainer.jena import WINDOW_INPUT
 from transform import features
 
+# Shortest windows (observations) the convnets accept: ((n - 4) // 3 - 4) // 3 - 4 >= 1, and
+# (n - 4) // 3 - 4 >= 1. ModelSpec.min_steps repeats them so the CLI can check before running.
+CONV1D_MIN_STEPS = 61
+CONV1D_GRU_MIN_STEPS = 19
+
 
 def _window_input(config: TrainConfig, columns: tuple[str, ...]) -> keras.Input:
     if config.window is None:
@@ -122,7 +127,8 @@ def build_conv1d(config: TrainConfig, columns: tuple[str, ...]) -> keras.Model:
     because the convnet ignores where in the window a pattern occurs. No recurrent layer.
     """
     window = _window_input(config, columns)  # first: checks that there is a window
-    _too_short(config, "jena_conv1d", 61, "three 5-wide convolutions around two MaxPool(3)")
+    _too_short(config, "jena_conv1d", CONV1D_MIN_STEPS,
+               "three 5-wide convolutions around two MaxPool(3)")
     x = window
     for pool in (True, True, False):
         x = keras.layers.Conv1D(config.units, 5, activation="relu")(x)
@@ -140,7 +146,8 @@ def build_conv1d_gru(config: TrainConfig, columns: tuple[str, ...]) -> keras.Mod
     (recurrent_dropout > 0).
     """
     window = _window_input(config, columns)  # first: checks that there is a window
-    _too_short(config, "jena_conv1d_gru", 19, "two 5-wide convolutions around MaxPool(3)")
+    _too_short(config, "jena_conv1d_gru", CONV1D_GRU_MIN_STEPS,
+               "two 5-wide convolutions around MaxPool(3)")
     x = keras.layers.Conv1D(config.units, 5, activation="relu")(window)
     x = keras.layers.MaxPooling1D(3)(x)
     x = keras.layers.Conv1D(config.units, 5, activation="relu")(x)
