@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pipeline import report, report_render
+from pipeline import report, report_plots, report_render
 from pipeline.report_render import Row
 
 IMDB_HISTORY = {"loss": [0.6, 0.4, 0.3], "accuracy": [0.6, 0.8, 0.9],
@@ -88,8 +88,8 @@ def test_html_is_self_contained_with_embedded_png_plots(tmp_path):
 
 def test_curves_are_skipped_without_history():
     rows = [Row("jena", "jena_gru", "r1", metric=2.3)]
-    assert report_render.training_curves_png("jena", rows) is None
-    assert report_render.metric_bars_png("jena", rows).startswith(b"\x89PNG")
+    assert report_plots.training_curves_png("jena", rows) is None
+    assert report_plots.metric_bars_png("jena", rows).startswith(b"\x89PNG")
 
 
 def test_json_round_trip(tmp_path):
