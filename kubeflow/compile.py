@@ -108,6 +108,11 @@ def config_from_args(args: argparse.Namespace):
     run_defaults = vars(pipeline_cli.build_parser().parse_args(["run", args.task]))
     cfg = pipeline_cli.config_from_args(argparse.Namespace(**(run_defaults | vars(args))),
                                         data_root=args.data_root)
+    from trainer import models
+
+    if models.MODELS[cfg.train.model].needs_glove and not cfg.train.glove_path:
+        raise ValueError(f"{cfg.train.model} needs --glove: a GloVe file the cluster can read "
+                         "(e.g. gs://bucket/glove.6B.100d.txt)")
     return dataclasses.replace(cfg, output_dir=args.pipeline_root,
                                serving_root=args.serving_root, beam_args=tuple(beam_args(args)))
 

@@ -313,3 +313,14 @@ def test_cli_in_a_fresh_process_elsewhere_compiles_the_same_spec_and_its_paths_i
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert again.read_bytes() == output.read_bytes()
+
+
+def test_glove_model_needs_a_glove_path_the_cluster_reads(tmp_path, capsys):
+    output = tmp_path / "x.json"
+    assert kubeflow_compile.run(parse_args("imdb", output, "--model", "glove")) == 2
+    assert "imdb_glove needs --glove" in capsys.readouterr().err
+    cfg = kubeflow_compile.config_from_args(
+        parse_args("imdb", output, "--model", "glove", "--glove", "gs://b/glove.6B.100d.txt"))
+    assert cfg.train.glove_path == "gs://b/glove.6B.100d.txt"  # passed on as given
+    assert kubeflow_compile.run(parse_args("imdb", output, "--model", "lstm,gru")) == 2
+    assert "one model expected" in capsys.readouterr().err
