@@ -114,6 +114,15 @@ def test_executor_splits_sizes_fields_and_report(small_tree, tmp_path):
     assert report["test"]["examples"] == 41
 
 
+def test_examples_are_written_in_a_mixed_label_order(small_tree, tmp_path):
+    _run_executor(small_tree, tmp_path / "out")
+    labels = [_feature(e, "label") for e in _read_split(tmp_path / "out", "test")]
+    first_half = labels[: len(labels) // 2]
+    assert 0 < sum(first_half) < len(first_half)  # sorted paths would give all neg first
+    assert imdb_gen.mixed_order(["b", "a", "c"], 1, "train") == imdb_gen.mixed_order(
+        ["c", "b", "a"], 1, "train")  # seeded, independent of the listing order
+
+
 def test_executor_split_is_identical_with_multiprocess_beam(small_tree, tmp_path):
     _run_executor(small_tree, tmp_path / "a")
     _run_executor(small_tree, tmp_path / "b", beam_args=[

@@ -51,7 +51,7 @@ MODELS: dict[str, ModelSpec] = {
     # IMDB: `book` is the accuracy the chapter reports (validation unless noted; ours is test).
     "imdb_embedding_flatten": ModelSpec(
         "imdb", imdb.build_embedding_flatten,
-        defaults={"embedding_dim": 8, "text": {"sequence_length": 20}},
+        defaults={"embedding_dim": 8, "batch_size": 32, "text": {"sequence_length": 20}},
         book=0.76, reference="DLwP 6.1.2, listing 6.7: ~76% val"),
     "imdb_glove": ModelSpec(
         "imdb", imdb.build_glove, prepare=glove.pretrained_embedding,
