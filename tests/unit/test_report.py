@@ -224,5 +224,8 @@ def test_report_metrics_agree_with_the_pipeline():
         task="jena", model="jena_gru", text=None, window=config.WindowConfig()))
     assert cfg.metadata_path.endswith("jena" + report.STORE_SUFFIX)
     for task, metric in report_render.TASK_METRICS.items():
-        assert metric.unit == tasks.get_task_spec(task).metric_units.get(metric.name, "")
+        spec = tasks.get_task_spec(task)
+        assert metric.unit == spec.metric_units.get(metric.name, "")
+        assert (metric.name, metric.higher_is_better) == (
+            spec.report_metric, spec.higher_is_better)
     assert set(report_render.TASK_METRICS) == set(tasks.TASKS)
