@@ -85,9 +85,10 @@ def test_tfidf_bigrams_weight_each_ngram_once_per_review():
     assert {"good", "movie", "bad", "good movie", "movie good", "bad movie"} == set(vocab)
     first = _bag(transformed, vocab, 0)
     assert set(first) == {"good", "movie", "good movie", "movie good"}
-    # tft.tfidf: tf = count / n-grams (5 here), idf = 1 + ln((1 + docs) / (1 + df)).
-    assert first["good"] == pytest.approx(2 / 5 * (1 + np.log(4 / 3)), rel=1e-5)
-    assert first["movie good"] == pytest.approx(1 / 5 * (1 + np.log(4 / 2)), rel=1e-5)
+    # count x tft's smoothed idf, 1 + ln((1 + docs) / (1 + df)); 3 docs, "good" in 2 of them.
+    assert first["good"] == pytest.approx(2 * (1 + np.log(4 / 3)), rel=1e-5)
+    assert first["movie good"] == pytest.approx(1 * (1 + np.log(4 / 2)), rel=1e-5)
+    assert _bag(transformed, vocab, 2) == {"good": pytest.approx(1 + np.log(4 / 3))}
     assert "text_xf" not in transformed[0]
 
 
