@@ -12,7 +12,7 @@ Usage:
       --glove ../shared/data/glove/glove.6B.50d.top100k.txt.gz
   python bench/model_zoo.py jena --data-dir ../shared/data/jena/<fragment>.csv.gz \
       --budget-minutes 30 -- --lookback 288 --step 6 --delay 36
-Arguments after `--` go to every `tfx-text run` (a model's own flags win where they clash).
+Arguments after `--` go to every `tfx-text run` (MODEL_FLAGS win where they clash).
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def main() -> None:
                         help=f"stated budget for the whole zoo (default: {DEFAULT_BUDGET_MINUTES})")
     parser.add_argument("--work-dir", type=pathlib.Path,
                         help="pipeline outputs, logs and the HTML report (default: a temp folder)")
-    parser.add_argument("run_args", nargs="*", help="after --: flags for every run")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.run_args = argv[split + 1:]  # for every `tfx-text run`
     models = args.models.split(",") if args.models else zoo(args.task)
     budget = args.budget_minutes or DEFAULT_BUDGET_MINUTES[args.task]
     work = args.work_dir or pathlib.Path(tempfile.mkdtemp(prefix=f"zoo-{args.task}-"))
