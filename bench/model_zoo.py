@@ -112,9 +112,12 @@ def main() -> None:
     verdict = "within" if payload["within_budget"] else "OVER"
     leaderboard_md = (work / "report" / "leaderboard.md").read_text()
     with markdown.open("a") as handle:
+        flags = " ".join(args.run_args) or "none"
         handle.write(f"\nTotal {payload['total_wall_minutes']} min for {len(models)} models, "
                      f"{verdict} the {budget:g}-minute budget "
-                     f"({payload['machine']['cpus']} CPUs, no GPU).\n\n{leaderboard_md}")
+                     f"({payload['machine']['cpus']} CPUs, no GPU). Data: "
+                     f"`{args.data_dir.name}`; flags for every run: `{flags}`.\n\n"
+                     f"{leaderboard_md}")
     print(leaderboard_md)
     print(f"Total {payload['total_wall_minutes']} min ({verdict} budget {budget:g} min); "
           f"wrote {markdown} and {work / 'report'}")
