@@ -39,8 +39,12 @@ def MergeBlessings(  # noqa: N802 (TFX component naming)
     evaluator_blessing: tfx.dsl.components.InputArtifact[ModelBlessing],
     baseline_blessing: tfx.dsl.components.InputArtifact[ModelBlessing],
     blessing: tfx.dsl.components.OutputArtifact[ModelBlessing],
+    code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
-    """Blesses `model` only when both the regression and the fixed-baseline Evaluator did."""
+    """Blesses `model` only when both the regression and the fixed-baseline Evaluator did.
+
+    `code_version` (unused here) is the hash of this module's code: a cache key.
+    """
     verdicts = {name: verdict(artifact, model) for name, artifact in
                 (("evaluator_blessing", evaluator_blessing),
                  ("baseline_blessing", baseline_blessing))}

@@ -2,9 +2,11 @@
 
 A task's executor subclasses `ReportingExampleGenExecutor` and implements `read_splits`, which
 returns, per output split, a PCollection of tf.Examples and a PCollection of issue records
-`(kind, reason)`, where kind is "skipped" or "repaired". Nothing is dropped silently: counts per
-split and reason are written next to the examples (`ingest_report.json`), stored as the
-`ingest_report` custom property of the Examples artifact, and logged.
+`(kind, reason)`. Kinds: "skipped" (the record is not written), "repaired" (a record-level fix
+such as re-sorting rows) and "kept" (a bad value stored as it is in the source, for the Transform
+graph to repair, so that training, TFMA and serving repair it the same way). Nothing is dropped
+silently: counts per split and reason are written next to the examples (`ingest_report.json`),
+stored as the `ingest_report` custom property of the Examples artifact, and logged.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ REPORT_FILE = "ingest_report.json"
 REPORT_PROPERTY = "ingest_report"
 SKIPPED = "skipped"
 REPAIRED = "repaired"
+KEPT = "kept"
+KINDS = (SKIPPED, REPAIRED, KEPT)
 
 SplitOutput = tuple[beam.PCollection, beam.PCollection]  # (tf.Examples, (kind, reason) issues)
 
@@ -82,7 +86,7 @@ class ReportingExampleGenExecutor(base_example_gen_executor.BaseExampleGenExecut
 def _write_report(rows: list[tuple[str, str, str, int]], path: str) -> None:
     report: dict[str, dict[str, Any]] = {}
     for split, kind, reason, count in rows:
-        entry = report.setdefault(split, {"examples": 0, SKIPPED: {}, REPAIRED: {}})
+        entry = report.setdefault(split, {"examples": 0, **{kind: {} for kind in KINDS}})
         if kind == "examples":
             entry["examples"] = count
         else:
@@ -98,13 +102,13 @@ def read_report(examples_uri: str) -> dict[str, Any]:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """One line per split: example count, then skipped and repaired records with reasons."""
+    """One line per split: example count, then skipped, repaired and kept records with reasons."""
     lines = []
     for split in sorted(report):
         entry = report[split]
         parts = [f"{split}: {entry['examples']} examples"]
-        for kind in (SKIPPED, REPAIRED):
-            if entry[kind]:
+        for kind in KINDS:
+            if entry.get(kind):
                 reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(entry[kind].items()))
                 parts.append(f"{kind} {sum(entry[kind].values())} ({reasons})")
         lines.append("; ".join(parts))

@@ -1,7 +1,10 @@
 """IMDB ExampleGen: reads the aclImdb folder layout directly into tf.Examples.
 
-Features: `text` (bytes, `<br />` tags turned into spaces), `label` (1 = pos, 0 = neg),
-`rating` (1-10, from the `<id>_<rating>.txt` file name) and `review_id` (`train/pos/0`).
+Features: `text` (the file's bytes exactly as stored, `<br />` tags and all), `label` (1 = pos,
+0 = neg), `rating` (1-10, from the `<id>_<rating>.txt` file name) and `review_id`
+(`train/pos/0`). No value is changed here: markup and invalid UTF-8 are repaired by the Transform
+graph (transform/text.py), which the served model carries, so TFMA and TF Serving see a review
+the same way.
 Splits: `train` is aclImdb/train minus a seeded, deterministic holdout that becomes `eval`
 (20,000 / 5,000 with the default 20%), `test` is aclImdb/test. The holdout depends only on the
 sorted file names and the seed, never on the runner or the worker count.
@@ -24,8 +27,6 @@ from pipeline.config import IngestConfig
 
 TRAIN, EVAL, TEST = "train", "eval", "test"
 LABELS = {"pos": 1, "neg": 0}
-# The reviews keep the HTML line breaks of the site; they are not words (keras-io does the same).
-_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _NAME_RE = re.compile(r"^(\d+)_(\d+)\.txt$")
 
 
@@ -74,17 +75,15 @@ def parse_review(path: str, content: bytes) -> tuple[tf.train.Example | None, li
         return None, [(example_gen.SKIPPED, "rating outside 1-10")]
     if not (rating >= 7 if label == 1 else rating <= 4):
         return None, [(example_gen.SKIPPED, "rating contradicts label folder")]
+    if not content.strip():
+        return None, [(example_gen.SKIPPED, "empty review")]
     issues = []
     try:
-        text = content.decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError:
-        text = content.decode("utf-8", errors="replace")
-        issues.append((example_gen.REPAIRED, "invalid UTF-8 replaced with U+FFFD"))
-    text = _BREAK_RE.sub(" ", text).strip()
-    if not text:
-        return None, issues + [(example_gen.SKIPPED, "empty review")]
+        issues.append((example_gen.KEPT, "invalid UTF-8 (the graph reads it as U+FFFD)"))
     example = tf.train.Example(features=tf.train.Features(feature={
-        "text": _bytes(text.encode("utf-8")),
+        "text": _bytes(content),
         "label": _int(label),
         "rating": _int(rating),
         "review_id": _bytes(f"{split_dir}/{label_dir}/{review_id}".encode()),
@@ -136,13 +135,19 @@ class ImdbExampleGenExecutor(example_gen.ReportingExampleGenExecutor):
         return outputs
 
 
-def create_example_gen(data_root: str, ingest: IngestConfig) -> FileBasedExampleGen:
-    """The IMDB ExampleGen component over an aclImdb folder."""
+def create_example_gen(data_root: str, ingest: IngestConfig,
+                       code_version: str) -> FileBasedExampleGen:
+    """The IMDB ExampleGen component over an aclImdb folder.
+
+    Args:
+      code_version: hash of this module's code (pipeline/code_version.py), a cache key.
+    """
     return FileBasedExampleGen(
         input_base=data_root,
         input_config=example_gen.input_config(split_patterns()),
         # Only IMDB's own settings: Jena's would make its changes invalidate this cache.
         custom_config={"ingest": {"holdout_fraction": ingest.holdout_fraction,
-                                  "split_seed": ingest.split_seed}},
+                                  "split_seed": ingest.split_seed},
+                       "code_version": code_version},
         custom_executor_spec=executor_spec.BeamExecutorSpec(ImdbExampleGenExecutor),
     ).with_id("ImdbExampleGen")

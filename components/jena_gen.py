@@ -12,11 +12,11 @@ Rules, in order; each case is counted per split and reason in the ingest report:
 2. Rows are sorted by time (each row that was out of order counts as repaired); a timestamp
    seen again is skipped, the first row kept.
 3. Splits are contiguous ranges of the sorted rows (JenaIngestConfig), never hashed.
-4. Within each split, a missing or unparseable value, or the sentinel -9999.0 (the wind columns
-   of the real data), is replaced by linear interpolation in time between the column's nearest
-   valid values in the same split (the nearest one at a split's edge). The sentinel marks a
-   failed measurement, not calm air, so interpolation beats the TF tutorial's 0.0, which drags
-   wind speeds down; staying within the split keeps eval and test values out of train.
+4. Values are stored as they are in the source. The sentinel -9999.0 (the wind columns of the
+   real data) stays -9999.0; a missing or unparseable value is stored as NaN (a float feature
+   has no "absent" value). Both are counted as `kept`: the model's own graph treats them as
+   missing (transform/jena.py, trainer/windows.py), so training, TFMA and a served raw window
+   repair them the same way, from that window's earlier values only.
 5. Time gaps (steps longer than the interval) are kept and counted as missing 10-minute steps
    under `skipped`, listed in `jena_ingest.json`; the windows never cross them
    (trainer/windows.py).
@@ -77,7 +77,7 @@ def format_time(seconds: int) -> str:
 
 @dataclasses.dataclass
 class Split:
-    """One cleaned split: sorted timestamps, values [rows, columns] and its issue records."""
+    """One split: sorted timestamps, values as stored [rows, columns] (NaN: none), its issues."""
 
     timestamps: np.ndarray
     values: np.ndarray
@@ -107,6 +107,7 @@ def _header(path: str, header: list[str]) -> list[str]:
 
 
 def _parse_value(text: str, sentinel: float) -> tuple[float, int]:
+    """The value as stored (NaN when there is none) and its status code."""
     if text.strip().lower() in _MISSING:
         return np.nan, _NA
     try:
@@ -116,7 +117,7 @@ def _parse_value(text: str, sentinel: float) -> tuple[float, int]:
     if not np.isfinite(value):
         return np.nan, _BAD
     if value == sentinel:
-        return np.nan, _SENTINEL
+        return value, _SENTINEL
     return value, _OK
 
 
@@ -144,7 +145,7 @@ def read_jena_csv(path: str, config: JenaIngestConfig) -> JenaData:
         except ValueError:
             file_issues.append((len(stamps) - 1, example_gen.SKIPPED, "unparseable Date Time"))
             continue
-        parsed = [_parse_value(fields[i], config.sentinel) for i in columns]
+        parsed = [_parse_value(fields[i], features.JENA_SENTINEL) for i in columns]
         stamps.append(stamp)
         rows.append([value for value, _ in parsed])
         codes.append([code for _, code in parsed])
@@ -232,32 +233,30 @@ def _split_and_clean(stamps, values, status, names, originals, ignored, file_iss
     values, status = values[~duplicate], status[~duplicate]
     splits = {}
     for split, (start, end) in bounds.items():
-        cleaned, repairs = _interpolate(kept_stamps[start:end], values[start:end],
-                                        status[start:end], originals, split, config)
+        kept = _value_issues(status[start:end], originals, split)
         gaps, gap_issues = _gaps(kept_stamps[start:end], split, config)
-        splits[split] = Split(kept_stamps[start:end], cleaned,
-                              issues[split] + repairs + gap_issues, gaps)
+        splits[split] = Split(kept_stamps[start:end], values[start:end],
+                              issues[split] + kept + gap_issues, gaps)
     summary = _summary(names, originals, ignored, splits, rule, len(stamps), config)
     return JenaData(names, originals, splits, summary)
 
 
-def _interpolate(stamps, values, status, originals, split, config):
-    """Fills the NaNs of each column from its valid values in this split; returns the repairs."""
-    repairs = []
-    values = values.copy()
+def _value_issues(status, originals, split):
+    """One `kept` record per missing, unparseable or sentinel value of this split.
+
+    Raises:
+      ValueError: a column has no valid value in the train split (no statistics to fit).
+    """
+    issues = []
     for j, column in enumerate(originals):
-        bad = status[:, j] != _OK
-        if not bad.any():
-            continue
-        if bad.all():
-            raise ValueError(f"column '{column}' has no valid value in split '{split}'")
-        values[bad, j] = np.interp(stamps[bad], stamps[~bad], values[~bad, j])
+        if split == "train" and not np.any(status[:, j] == _OK):
+            raise ValueError(f"column '{column}' has no valid value in the train split")
         for code, reason in _VALUE_REASONS.items():
-            count = int(np.sum(status[:, j] == code))
             if code == _SENTINEL:
-                reason = f"sentinel {config.sentinel}"
-            repairs += [(example_gen.REPAIRED, f"{reason} in '{column}' interpolated")] * count
-    return values, repairs
+                reason = f"sentinel {features.JENA_SENTINEL}"
+            count = int(np.sum(status[:, j] == code))
+            issues += [(example_gen.KEPT, f"{reason} in '{column}' (the graph fills it)")] * count
+    return issues
 
 
 def _gaps(stamps, split, config):
@@ -296,7 +295,7 @@ def _summary(names, originals, ignored, splits, rule, rows_read, config):
 
 
 def to_example(stamp: int, row, names) -> tf.train.Example:
-    """One cleaned row -> tf.Example with `timestamp` and every column by feature name."""
+    """One row -> tf.Example with `timestamp` and every column by feature name (NaN: none)."""
     feature = {features.JENA_TIMESTAMP: tf.train.Feature(
         int64_list=tf.train.Int64List(value=[int(stamp)]))}
     for name, value in zip(names, row, strict=True):
@@ -342,12 +341,13 @@ class JenaExampleGenExecutor(example_gen.ReportingExampleGenExecutor):
         logging.info("Jena splits: %s", self._jena.summary["splits"])
 
 
-def create_example_gen(data_root, ingest: IngestConfig) -> FileBasedExampleGen:
+def create_example_gen(data_root, ingest: IngestConfig, code_version: str) -> FileBasedExampleGen:
     """The Jena ExampleGen component over one CSV file (all three splits read it).
 
     Args:
       data_root: the CSV file (local runs: what `resolve_jena` returns), or a folder holding
         `ingest.jena.csv_name`; a RuntimeParameter (Kubeflow) always stands for a folder.
+      code_version: hash of this module's code (pipeline/code_version.py), a cache key.
     """
     if isinstance(data_root, str) and not tf.io.gfile.isdir(data_root):
         local = "://" not in data_root
@@ -357,6 +357,6 @@ def create_example_gen(data_root, ingest: IngestConfig) -> FileBasedExampleGen:
     return FileBasedExampleGen(
         input_base=folder,
         input_config=example_gen.input_config({split: glob.escape(name) for split in SPLITS}),
-        custom_config={"ingest": ingest.jena.to_dict()},
+        custom_config={"ingest": ingest.jena.to_dict(), "code_version": code_version},
         custom_executor_spec=executor_spec.BeamExecutorSpec(JenaExampleGenExecutor),
     ).with_id("JenaExampleGen")

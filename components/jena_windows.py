@@ -6,10 +6,13 @@ Evaluators) writes, for the evaluated split only, one example per window, with e
 the Trainer builds (trainer/windows.py: same lookback, step and delay, never across a gap):
 
 - `<feature>`: float list of `lookback / step` raw observations, oldest first, for every column;
-- `target`: the raw temperature (°C) `delay` rows after the last observation (the label);
+- `target`: the raw temperature (°C) `delay` rows after the last observation (the label); a
+  window whose target was not measured is left out, as the Trainer leaves it out;
 - `target_timestamp`: int64 time of the target, for slicing.
 
-Every `window_stride`-th window is written (1: all of them, as the book evaluates). The model's
+Observations are written as ExampleGen stored them (NaN or the sentinel where missing): the
+model's own graph repairs them, as it does for a served window. Every `window_stride`-th window
+is written (1: all of them, as the book evaluates). The model's
 `serving_tf_example` signature parses this layout (trainer/jena.py).
 """
 
@@ -50,7 +53,8 @@ def serialize_windows(
     """Yields one serialized window example per `stride`-th window of the series."""
     offsets = windows.input_offsets(window)
     temperature = columns[features.JENA_TEMPERATURE]
-    for start in windows.window_starts(stamps, window)[::stride]:
+    measured = np.isfinite(temperature) & (temperature != features.JENA_SENTINEL)
+    for start in windows.window_starts(stamps, window, has_target=measured)[::stride]:
         rows = start + offsets
         feature = {name: tf.train.Feature(float_list=tf.train.FloatList(value=values[rows]))
                    for name, values in columns.items()}
@@ -69,8 +73,12 @@ def JenaWindowExamples(  # noqa: N802 (TFX component naming)
     window: tfx.dsl.components.Parameter[str],
     split: tfx.dsl.components.Parameter[str],
     stride: tfx.dsl.components.Parameter[int],
+    code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
-    """Writes split `split` of `row_examples` as window examples (`window`: WindowConfig JSON)."""
+    """Writes split `split` of `row_examples` as window examples (`window`: WindowConfig JSON).
+
+    `code_version` (unused here) is the hash of this module's code: a cache key.
+    """
     config = WindowConfig.from_dict(json.loads(window))
     stamps, columns = read_split(artifact_utils.get_split_uri([row_examples], split))
     if features.JENA_TEMPERATURE not in columns:

@@ -35,8 +35,12 @@ def find_anomalies(anomalies_uri: str, split_names: list[str]) -> list[str]:
 @tfx.dsl.components.component
 def AnomaliesGate(  # noqa: N802 (TFX component naming)
     anomalies: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
+    code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
-    """Fails when any split has anomalies; Transform and everything after it then do not run."""
+    """Fails when any split has anomalies; Transform and everything after it then do not run.
+
+    `code_version` (unused here) is the hash of this module's code: a cache key.
+    """
     split_names = artifact_utils.decode_split_names(anomalies.split_names)
     problems = find_anomalies(anomalies.uri, split_names)
     if problems:

@@ -51,7 +51,7 @@ def runtime_parameters(cfg: PipelineConfig) -> RuntimeParameters:
         trainer_custom_config=tfx.dsl.experimental.RuntimeParameter(
             name=TRAINER_CUSTOM_CONFIG, ptype=str,
             # The string the local runner passes: Trainer json_utils.dumps its dict.
-            default=json_utils.dumps(trainer_custom_config(cfg.train, cfg.code_version)),
+            default=json_utils.dumps(trainer_custom_config(cfg.train)),
             description='Trainer custom_config JSON, {"train": TrainConfig, "code_version": '
                         '...}; build it with kubeflow.runner.parameter_values().'),
     )

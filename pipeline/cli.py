@@ -6,7 +6,6 @@ Flags only override what the user gives; every default lives in `pipeline/config
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import pathlib
@@ -17,23 +16,11 @@ from pipeline import config as config_lib
 from pipeline import report as report_cli
 from serving import cli as serving_cli
 
-REPO_PACKAGES = ("components", "pipeline", "trainer", "transform")
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfx-text-pipelines")
 TASK_NAMES = ("imdb", "jena")  # pipeline.tasks.TASKS, without importing TFX for --help
 # Flags that fill an optional TrainConfig part; a task that lacks the part rejects them.
 PART_FLAGS = {"text": ("max_tokens", "sequence_length", "representation", "ngrams", "tokenizer"),
               "window": ("lookback", "step", "delay")}
-
-
-def code_version() -> str:
-    """Hash of the pipeline's own sources: a code change invalidates TFX's cache."""
-    root = pathlib.Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for package in REPO_PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def add_config_arguments(parser) -> None:
@@ -169,7 +156,7 @@ def config_from_args(args: argparse.Namespace, data_root: str,
         task=args.task, data_root=data_root, output_dir=os.path.abspath(args.output_dir),
         serving_root=args.serving_root and os.path.abspath(args.serving_root),
         beam_args=tuple(args.beam_args), enable_cache=not args.no_cache,
-        schema_path=args.schema_path, code_version=code_version(), train=train,
+        schema_path=args.schema_path, train=train,
         eval=evaluation, **_given(args, "beam_workers"))
 
 

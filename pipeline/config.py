@@ -61,7 +61,6 @@ class JenaIngestConfig(_Serializable):
     split_rows: tuple[int, int] = (200_000, 300_000)  # end of train, end of eval (exclusive)
     split_fractions: tuple[float, float] = (0.5, 0.25)  # train, eval; test gets the rest
     interval_seconds: int = 600  # the station's 10-minute step; longer steps are gaps
-    sentinel: float = -9999.0  # "no measurement" marker (the wind columns), treated as missing
     # The CSV read when the data root is a folder (Kubeflow: the data_root runtime parameter).
     csv_name: str = "jena_climate_2009_2016.csv"
 
@@ -230,7 +229,6 @@ class PipelineConfig(_Serializable):
     beam_args: tuple[str, ...] = ()  # extra Beam options, appended as given
     enable_cache: bool = True
     schema_path: str | None = None  # curated schema; default: infer with SchemaGen
-    code_version: str = "dev"  # part of custom_config so code changes invalidate the cache
     ingest: IngestConfig = dataclasses.field(default_factory=IngestConfig)
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
     eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)

@@ -10,6 +10,9 @@ Task options (pipeline/tasks.py), none of which IMDB uses:
   second Evaluator (`BaselineEvaluator`) judges the candidate against it, and `BlessingMerger`
   ANDs both blessings into the one the Pusher and the LatestBlessedModelResolver read;
 - `comparable_on`: the resolver skips blessed models whose metadata differs (Jena: window).
+
+Every component that runs the project's own code carries `code_version`, the hash of exactly
+the modules it runs (pipeline/code_version.py), so TFX's cache sees a change to that code.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ import dataclasses
 
 from tfx import v1 as tfx
 
-from components import latest_blessed
-from components.blessing import MergeBlessings
-from components.validation import AnomaliesGate
+from components import blessing as blessing_lib
+from components import latest_blessed, validation
 from pipeline import tasks
+from pipeline.code_version import code_version
 from pipeline.config import PipelineConfig, TrainConfig
 
 TRAINER_ID = "Trainer"
@@ -42,9 +45,14 @@ class RuntimeParameters:
     trainer_custom_config: tfx.dsl.experimental.RuntimeParameter | None = None
 
 
-def trainer_custom_config(train: TrainConfig, code_version: str) -> dict:
+def module_of(dotted_path: str) -> str:
+    """`trainer.run.run_fn` -> `trainer.run`."""
+    return dotted_path.rpartition(".")[0]
+
+
+def trainer_custom_config(train: TrainConfig) -> dict:
     """The Trainer's custom_config; `run_fn` reads its TrainConfig from the "train" key."""
-    return {"train": train.to_dict(), "code_version": code_version}
+    return {"train": train.to_dict(), "code_version": code_version(module_of(tasks.RUN_FN))}
 
 
 def create_pipeline(
@@ -64,8 +72,8 @@ def create_pipeline(
     train_config = cfg.train.to_dict()
     # Task factories pass cfg.data_root on as ExampleGen's input_base (a str exec property).
     example_gen = spec.example_gen(
-        cfg if runtime.data_root is None
-        else dataclasses.replace(cfg, data_root=runtime.data_root))
+        cfg.data_root if runtime.data_root is None else runtime.data_root, cfg.ingest,
+        code_version(spec.example_gen.__module__))
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     if cfg.schema_path:
         schema_gen = tfx.components.ImportSchemaGen(schema_file=cfg.schema_path)
@@ -74,7 +82,8 @@ def create_pipeline(
             statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
-    gate = AnomaliesGate(anomalies=example_validator.outputs["anomalies"])
+    gate = validation.AnomaliesGate(anomalies=example_validator.outputs["anomalies"],
+                                    code_version=code_version(validation.__name__))
 
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
@@ -83,13 +92,13 @@ def create_pipeline(
         splits_config=tfx.proto.SplitsConfig(
             analyze=["train"], transform=["train", "eval", "test"]),
         custom_config={key: train_config[key] for key in spec.transform_config_keys}
-        | {"code_version": cfg.code_version},
+        | {"code_version": code_version(module_of(spec.preprocessing_fn))},
     )
     transform.add_upstream_node(gate)
 
     trainer = _trainer(
         transform, runtime.trainer_custom_config
-        or trainer_custom_config(cfg.train, cfg.code_version)).with_id(TRAINER_ID)
+        or trainer_custom_config(cfg.train)).with_id(TRAINER_ID)
 
     # The final blessing's producer: only its blessings (and the Trainer's models) count as
     # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
@@ -169,7 +178,7 @@ def _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, evaluato
     baseline_config = TrainConfig(task=cfg.task, model=spec.fixed_baseline,
                                   text=cfg.train.text, window=cfg.train.window)
     fixed_baseline = _trainer(
-        transform, trainer_custom_config(baseline_config, cfg.code_version)
+        transform, trainer_custom_config(baseline_config)
     ).with_id("FixedBaseline")
     baseline_evaluator = tfx.components.Evaluator(
         examples=eval_examples,
@@ -178,8 +187,9 @@ def _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, evaluato
         example_splits=[spec.eval_split],
         eval_config=spec.baseline_eval_config(cfg.eval),
     ).with_id("BaselineEvaluator")
-    merger = MergeBlessings(
+    merger = blessing_lib.MergeBlessings(
         model=trainer.outputs["model"], evaluator_blessing=evaluator_blessing,
         baseline_blessing=baseline_evaluator.outputs["blessing"],
+        code_version=code_version(blessing_lib.__name__),
     ).with_id(BLESSING_MERGER_ID)
     return [fixed_baseline, baseline_evaluator, merger]

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import pathlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import tensorflow_model_analysis as tfma
 from tfx.dsl.components.base import base_component
@@ -13,7 +14,8 @@ from tfx.types import channel
 
 from components import datasets, imdb_gen, jena_gen, jena_windows
 from pipeline import eval_configs
-from pipeline.config import EvalConfig, PipelineConfig
+from pipeline.code_version import code_version
+from pipeline.config import EvalConfig, IngestConfig, PipelineConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,7 +25,8 @@ class TaskSpec:
     name: str
     # (--data-dir or None, cache folder) -> the resolved raw data path (PipelineConfig.data_root)
     resolve_data: Callable[[pathlib.Path | None, pathlib.Path], pathlib.Path]
-    example_gen: Callable[[PipelineConfig], base_component.BaseComponent]
+    # (data root, ingest config, code version) -> the ExampleGen; its module is versioned.
+    example_gen: Callable[[Any, IngestConfig, str], base_component.BaseComponent]
     preprocessing_fn: str  # dotted path, found by module path in any container
     eval_config: Callable[[EvalConfig], tfma.EvalConfig]  # vs the latest blessed model
     eval_split: str  # split the Evaluator judges the model on
@@ -62,6 +65,7 @@ def _jena_eval_examples(cfg: PipelineConfig, examples: channel.BaseChannel):
     return jena_windows.JenaWindowExamples(
         row_examples=examples, window=json.dumps(cfg.train.window.to_dict()),
         split=get_task_spec("jena").eval_split, stride=cfg.eval.window_stride,
+        code_version=code_version(jena_windows.__name__),
     ).with_id("JenaWindowExamples")
 
 
@@ -69,7 +73,7 @@ TASKS: dict[str, TaskSpec] = {
     "imdb": TaskSpec(
         name="imdb",
         resolve_data=datasets.resolve_imdb,
-        example_gen=lambda cfg: imdb_gen.create_example_gen(cfg.data_root, cfg.ingest),
+        example_gen=imdb_gen.create_example_gen,
         preprocessing_fn="transform.imdb.preprocessing_fn",
         eval_config=eval_configs.imdb_eval_config,
         eval_split="test",
@@ -80,7 +84,7 @@ TASKS: dict[str, TaskSpec] = {
     "jena": TaskSpec(
         name="jena",
         resolve_data=datasets.resolve_jena,
-        example_gen=lambda cfg: jena_gen.create_example_gen(cfg.data_root, cfg.ingest),
+        example_gen=jena_gen.create_example_gen,
         preprocessing_fn="transform.jena.preprocessing_fn",
         eval_config=eval_configs.jena_eval_config,
         eval_split="test",

@@ -30,3 +30,37 @@ def write_aclimdb(root: pathlib.Path, per_class: int, seed: int = 0) -> pathlib.
                 (folder / f"{review_id}_{rating}.txt").write_text(
                     review(rng, label == "pos"), encoding="utf-8")
     return base
+
+
+def split_records(examples_uri: str, split: str) -> list[bytes]:
+    """The serialized tf.Examples of one split of an Examples artifact (ExampleGen's output)."""
+    import tensorflow as tf
+
+    files = sorted(pathlib.Path(examples_uri, f"Split-{split}").glob("*"))
+    return list(tf.data.TFRecordDataset([str(f) for f in files], compression_type="GZIP")
+                .as_numpy_iterator())
+
+
+def raw_files_vs_evaluated_examples(model_dir: str, examples_uri: str, aclimdb: pathlib.Path,
+                                    split: str = "test"):
+    """The skew check: each review file's bytes through `serving_default` next to the score
+    the Evaluator's signature gives the ingested example of the same review.
+
+    Returns:
+      (probabilities from the raw files, from the ingested examples, the raw texts).
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    records = split_records(examples_uri, split)
+    ids = [tf.train.Example.FromString(r).features.feature["review_id"].bytes_list.value[0]
+           .decode() for r in records]
+    texts = []
+    for review_id in ids:  # "test/pos/12" -> aclImdb/test/pos/12_<rating>.txt
+        folder, number = review_id.rsplit("/", 1)
+        (path,) = (aclimdb / folder).glob(f"{number}_*.txt")
+        texts.append(path.read_bytes())
+    served = tf.saved_model.load(model_dir)
+    by_file = served.signatures["serving_default"](text=tf.constant(texts))["probability"]
+    by_example = served.signatures["serving_tf_example"](examples=tf.constant(records))
+    return np.asarray(by_file), np.asarray(by_example["probability"]), texts

@@ -9,7 +9,9 @@ Called by trainer/run.py through the "jena" `TrainerTask` (trainer/tasks.py):
   de-normalize the forecast to °C and give the `mae_degc` training metric.
 
 Serving (`serving_default`): a raw window, float32 [batch, lookback / step, features] of
-unnormalized observations in the stored column order; the TFT graph normalizes it in the model.
+unnormalized observations in the stored column order, NaN or the sentinel where a value is
+missing; the TFT graph normalizes it and the model's first layer fills what is missing
+(`windows.forward_fill`), exactly as for the training and evaluation windows.
 The tf.Example signature takes one serialized example per window, each column a float list of
 `lookback / step` raw values (oldest first), as written by components/jena_windows.py; it
 stacks them in the stored column order and serves them exactly like `serving_default`.
@@ -115,7 +117,8 @@ def make_dataset(
     window = _window(config)
     series = load_series(file_pattern, data_accessor, tf_transform_output,
                          feature_columns(tf_transform_output))
-    starts = windows.window_starts(series.timestamps, window)
+    starts = windows.window_starts(series.timestamps, window,
+                                   has_target=np.isfinite(series.targets))
     return windows.make_window_dataset(
         series.features, series.targets, starts, window, config.batch_size,
         input_name=WINDOW_INPUT, shuffle=training,
@@ -131,6 +134,19 @@ def _window(config: TrainConfig) -> WindowConfig:
 def _scaled_absolute_error(y_true, y_pred, scale):
     error = tf.reshape(y_true, [-1]) - tf.reshape(tf.cast(y_pred, y_true.dtype), [-1])
     return scale * tf.abs(error)
+
+
+class ForwardFill(keras.layers.Layer):
+    """Keras layer over `windows.forward_fill`: the model itself repairs missing values."""
+
+    def call(self, inputs):
+        return windows.forward_fill(inputs)
+
+
+def with_forward_fill(model: keras.Model) -> keras.Model:
+    """`model` behind a ForwardFill layer, so every caller (fit, TFMA, serving) runs it."""
+    inputs = keras.Input(model.input_shape[1:], name=WINDOW_INPUT)
+    return keras.Model(inputs, model(ForwardFill(name="forward_fill")(inputs)), name=model.name)
 
 
 class ScaledMeanAbsoluteError(keras.metrics.MeanMetricWrapper):
@@ -176,6 +192,7 @@ def bind(task, config: TrainConfig, tf_transform_output: tft.TFTransformOutput):
         postprocess=postprocess,
         metrics=(ScaledMeanAbsoluteError(std),),
         model_kwargs={"columns": columns},
+        wrap_model=with_forward_fill,
         metadata=serving_metadata(config, columns, stats),
     )
 
@@ -194,7 +211,9 @@ def serving_metadata(
             "input": WINDOW_INPUT, "dtype": "float32",
             "shape": [None, window.sequence_length, len(columns)],
             "meaning": "raw (unnormalized) observations, one row every `step` rows "
-                       "(10-minute steps), oldest first, columns in `columns` order",
+                       "(10-minute steps), oldest first, columns in `columns` order; NaN "
+                       "or the sentinel where a value is missing (the model fills it from "
+                       "the window's earlier values, else the train mean)",
             "output": OUTPUT_KEY,
             "output_meaning": f"air temperature {window.delay} rows after the last "
                               "observation, in degC",
@@ -208,4 +227,5 @@ def serving_metadata(
                      "train_mean": stats[name][0], "train_std": stats[name][1]}
                     for name in columns],
         "target": features.JENA_TEMPERATURE,
+        "missing_value": {"nan": True, "sentinel": features.JENA_SENTINEL},
     }

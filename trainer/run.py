@@ -18,6 +18,16 @@ from trainer import data, export, models, strategy, tasks, train
 METADATA_FILE = "training_summary.json"
 
 
+def build_model(config: TrainConfig, model_spec: models.ModelSpec, task: tasks.TrainerTask,
+                tf_transform_output: tft.TFTransformOutput) -> keras.Model:
+    """The zoo model for `config`, as trained, evaluated and served (the task's wrapper on)."""
+    model_kwargs = dict(task.model_kwargs)
+    if model_spec.prepare is not None:
+        model_kwargs.update(model_spec.prepare(config, tf_transform_output))
+    model = model_spec.builder(config, **model_kwargs)
+    return task.wrap_model(model) if task.wrap_model is not None else model
+
+
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
     """Trains the configured model on the transformed splits and exports it for serving.
 
@@ -39,12 +49,9 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
             config.batch_size, shuffle=training,
             repeat=training and config.steps_per_epoch is not None, seed=config.seed)
 
-    model_kwargs = dict(task.model_kwargs)
-    if model_spec.prepare is not None:
-        model_kwargs.update(model_spec.prepare(config, tf_transform_output))
     start = time.monotonic()
     with strategy.precision(config.mixed_precision), strategy.choose_strategy().scope():
-        model = model_spec.builder(config, **model_kwargs)
+        model = build_model(config, model_spec, task, tf_transform_output)
         model.summary(print_fn=logging.info)
         epochs_run, history = 0, {}
         if model_spec.trainable:

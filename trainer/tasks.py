@@ -11,6 +11,7 @@ from typing import Any
 
 import tensorflow as tf
 import tensorflow_transform as tft
+import tf_keras as keras
 
 from pipeline.config import TrainConfig
 from trainer import jena
@@ -49,6 +50,8 @@ class TrainerTask:
     # features (`raw_features`) with the raw feature spec.
     parse_examples: Callable[[tf.Tensor], tf.Tensor] | None = None
     model_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # for builders
+    # Built model -> the model trained, evaluated and served (Jena: missing values filled first).
+    wrap_model: Callable[[keras.Model], keras.Model] | None = None
     metadata: Mapping[str, Any] | None = None  # stored in the SavedModel (see export.py)
     # Fills in what depends on the data and config (column order, window shape, statistics).
     bind: Callable[[TrainerTask, TrainConfig, tft.TFTransformOutput], TrainerTask] | None = None

@@ -7,7 +7,12 @@ A window starting at row `s` holds rows `s, s + step, ..., s + lookback - step` 
 row `s + span` with `span = lookback - step + delay`: `delay` rows after the last observation.
 Windows are taken per split, so they never cross a split boundary, and a window is kept only when
 every step from its first row to its target is the series' regular interval, so it never crosses
-a time gap. Only the start rows are stored; each batch is gathered from the series when read.
+a time gap, and only when its target holds a value. Only the start rows are stored; each batch is
+gathered from the series when read.
+
+Missing observations inside a window (NaN after the Transform graph) are filled by
+`forward_fill`, the first layer of every Jena model (trainer/jena.py): it looks only at earlier
+observations of the same window, so a served window is repaired exactly as in training and TFMA.
 """
 
 from __future__ import annotations
@@ -29,13 +34,16 @@ def regular_interval(timestamps: np.ndarray) -> int:
 
 
 def window_starts(
-    timestamps: np.ndarray, window: WindowConfig, interval: int | None = None
+    timestamps: np.ndarray, window: WindowConfig, interval: int | None = None,
+    has_target: np.ndarray | None = None,
 ) -> np.ndarray:
     """Start rows of every window whose rows, first observation to target, are evenly spaced.
 
     Args:
       timestamps: strictly increasing int64 seconds of one split.
       interval: the regular step in seconds; default: the most common step of the series.
+      has_target: [rows] bool, whether a row's temperature can be a target (it was measured);
+        default: every row.
 
     Returns:
       int64 start rows, ascending.
@@ -55,7 +63,34 @@ def window_starts(
     # breaks[i] = number of irregular steps among the first i steps.
     breaks = np.concatenate([[0], np.cumsum(steps != interval)])
     starts = np.arange(len(timestamps) - window.span, dtype=np.int64)
-    return starts[breaks[starts + window.span] == breaks[starts]]
+    keep = breaks[starts + window.span] == breaks[starts]
+    if has_target is not None:
+        keep &= np.asarray(has_target, bool)[starts + window.span]
+    return starts[keep]
+
+
+def forward_fill(window: tf.Tensor) -> tf.Tensor:
+    """Fills each NaN of [batch, steps, columns] with the column's last earlier value in the window.
+
+    A column with no earlier value in the window gets 0: the train mean, in the z-score units
+    of the Transform output. Causal and per window: nothing from outside the window (nor from
+    a later step) is used, so a served window needs nothing but itself.
+    """
+    steps = window.shape[1]
+    if steps is None:
+        raise ValueError("forward_fill needs a static number of steps")
+    valid = tf.math.is_finite(window)
+    positions = tf.range(steps)[tf.newaxis, :, tf.newaxis]
+    last = tf.where(valid, positions, -1)  # position of the last valid step so far, or -1
+    shift = 1
+    while shift < steps:  # a running maximum over time in log2(steps) passes
+        earlier = tf.pad(last[:, :-shift], [[0, 0], [shift, 0], [0, 0]], constant_values=-1)
+        last = tf.maximum(last, earlier)
+        shift *= 2
+    by_column = tf.transpose(window, [0, 2, 1])  # [batch, columns, steps]
+    source = tf.transpose(tf.maximum(last, 0), [0, 2, 1])
+    filled = tf.transpose(tf.gather(by_column, source, batch_dims=2), [0, 2, 1])
+    return tf.where(last >= 0, filled, tf.zeros_like(window))
 
 
 def input_offsets(window: WindowConfig) -> np.ndarray:

@@ -31,6 +31,9 @@ JENA_COLUMNS = (
     "VPact (mbar)", "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)",
     "wv (m/s)", "max. wv (m/s)", "wd (deg)",
 )
+# The station's "no measurement" marker (the wind columns of the real file). ExampleGen stores it
+# as it is; the Transform graph treats it, like NaN, as a missing value (transform/jena.py).
+JENA_SENTINEL = -9999.0
 # Window examples for the Evaluator (components/jena_windows.py): label and target time.
 JENA_WINDOW_TARGET = "target"
 JENA_WINDOW_TARGET_TIME = "target_timestamp"

@@ -1,6 +1,9 @@
 """Text preprocessing shared by text tasks: tokenization, vocabulary and fixed-length sequences.
 
 Runs inside `preprocessing_fn`, so the same graph is used for training, evaluation and serving.
+Every repair of the raw text (markup, invalid UTF-8) happens here too, never in ExampleGen: a
+client sends review files as they are, and the served model must read them exactly as the
+Evaluator's examples were read.
 """
 
 from __future__ import annotations
@@ -13,23 +16,40 @@ from pipeline.config import TextConfig
 # Punctuation becomes its own token ("great!" -> "great", "!"), as a word-level tokenizer should;
 # the book's Keras Tokenizer dropped it instead, which loses "!" and "?" as sentiment cues.
 _PUNCTUATION = r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])"
+# The reviews keep the HTML line breaks of the site; they are not words (keras-io drops them too).
+_LINE_BREAK = r"(?i)<br\s*/?>"
 
 
-def as_vector(tensor: tf.Tensor | tf.SparseTensor) -> tf.Tensor:
-    """Turns a [batch, 1] dense or sparse feature into a [batch] vector (missing -> 0 or "")."""
+def as_vector(tensor: tf.Tensor | tf.SparseTensor, default_value=None) -> tf.Tensor:
+    """Turns a [batch, 1] dense or sparse feature into a [batch] vector.
+
+    Args:
+      default_value: what a missing sparse value becomes (default: 0 or "").
+    """
     if isinstance(tensor, tf.SparseTensor):
         tensor = tf.sparse.to_dense(
-            tf.SparseTensor(tensor.indices, tensor.values, [tensor.dense_shape[0], 1]))
+            tf.SparseTensor(tensor.indices, tensor.values, [tensor.dense_shape[0], 1]),
+            default_value=default_value)
     return tf.reshape(tensor, [-1])
 
 
+def clean(text: tf.Tensor) -> tf.Tensor:
+    """Raw review bytes -> valid UTF-8 without `<br />` tags (each becomes a space).
+
+    Invalid UTF-8 sequences become U+FFFD, as Python's `decode(errors="replace")` would.
+    """
+    text = tf.strings.unicode_transcode(text, "UTF-8", "UTF-8", errors="replace",
+                                        replacement_char=0xFFFD)
+    return tf.strings.regex_replace(text, _LINE_BREAK, " ")
+
+
 def tokenize(text: tf.Tensor, tokenizer: str = "word") -> tf.RaggedTensor:
-    """Lowercased tokens: words with punctuation split off, or ("char") every character.
+    """Lowercased tokens of the cleaned text: words with punctuation split off, or characters.
 
     Character tokens keep spaces and punctuation, like Keras' `Tokenizer(char_level=True)`;
     one id per character makes the embedding a learned version of DLwP's character one-hot.
     """
-    text = tf.strings.lower(text)
+    text = tf.strings.lower(clean(text))
     if tokenizer == "char":
         return tf.strings.unicode_split(text, "UTF-8", errors="replace")
     if tokenizer != "word":

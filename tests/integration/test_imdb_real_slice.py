@@ -6,6 +6,8 @@ import os
 import shutil
 import tarfile
 
+import imdb_fixture
+import numpy as np
 import pytest
 from shared_data import shared_file
 
@@ -63,3 +65,12 @@ def test_cli_run_on_real_reviews(real_slice_tarball, capsys):
         text=tf.constant([review.read_text(encoding="utf-8")]))["probability"].numpy()
     assert probability.shape == (1,) and 0.0 <= probability[0] <= 1.0
     assert os.path.dirname(summary.pushed_to) == str(output_dir / "serving" / "imdb")
+
+    # The skew test on real review files: served as they are, each must score what the
+    # Evaluator's signature gave the ingested example of the same review.
+    by_file, by_example, texts = imdb_fixture.raw_files_vs_evaluated_examples(
+        summary.pushed_to, summary.artifacts["ImdbExampleGen"]["examples"],
+        work / "slice" / "aclImdb")
+    assert len(texts) == 2 * PER_FOLDER
+    assert sum(b"<br />" in text for text in texts) > PER_FOLDER // 2  # real markup is common
+    np.testing.assert_allclose(by_file, by_example, rtol=0, atol=1e-5)

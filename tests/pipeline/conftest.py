@@ -23,18 +23,27 @@ def imdb_small_run(tmp_path_factory):
     return cfg, local_runner.run(cfg)
 
 
+# The real fragment, damaged as the station's data goes wrong (data rows of the original file;
+# train is about rows 0-1999, eval 2000-2999, test 3000-3999): the -9999 sentinel, empty and
+# unparseable fields (some on a temperature a window ends on), and two time gaps.
+JENA_DAMAGE = {(500, "p (mbar)"): "-9999.0", (501, "p (mbar)"): "-9999.0",
+               (700, "T (degC)"): "", (3100, "p (mbar)"): "-9999.0",
+               (3101, "p (mbar)"): "-9999.0", (3102, "p (mbar)"): "-9999.0",
+               (3150, "rh (%)"): "abc", (3400, "T (degC)"): "", (3406, "T (degC)"): "",
+               (3450, "VPdef (mbar)"): ""}
+JENA_DROPPED_ROWS = (1000, 1001, 1002, 3600, 3601, 3602, 3603, 3604, 3605)
+
+
 @pytest.fixture(scope="session")
 def jena_small_run(tmp_path_factory):
-    """Runs the Jena pipeline once on the real 4,000-row fragment; returns (config, RunSummary).
+    """Runs the Jena pipeline once on the damaged real fragment; returns (config, RunSummary).
 
     Two days of history (lookback 288, hourly steps), a 6-hour forecast, the GRU for 2 epochs.
     """
-    from components import datasets
     from pipeline import config, local_runner
 
     root = tmp_path_factory.mktemp("jena_e2e")
-    csv_path = datasets.resolve_jena(
-        jena_fixture.shared_file(jena_fixture.FRAGMENT), root / "cache")
+    csv_path = jena_fixture.damaged_csv(root, JENA_DAMAGE, JENA_DROPPED_ROWS)
     window = config.WindowConfig(lookback=288, step=6, delay=36)
     cfg = config.PipelineConfig(
         task="jena", data_root=str(csv_path), output_dir=str(root / "outputs"),

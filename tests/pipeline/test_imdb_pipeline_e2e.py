@@ -59,6 +59,18 @@ def test_pushed_model_serves_raw_text_like_trained_model_on_transformed_input(pi
     assert probabilities[0] > 0.5 > probabilities[1]
 
 
+def test_review_files_served_raw_score_what_the_evaluator_scored(pipeline_run):
+    """The skew test: the fixture's files, `<br />` tags and all, as a client sends them."""
+    import pathlib
+
+    cfg, summary = pipeline_run
+    by_file, by_example, texts = imdb_fixture.raw_files_vs_evaluated_examples(
+        summary.pushed_to, summary.artifacts["ImdbExampleGen"]["examples"],
+        pathlib.Path(cfg.data_root))
+    assert len(texts) == 200 and all(b"<br />" in text for text in texts)
+    np.testing.assert_allclose(by_file, by_example, rtol=0, atol=1e-5)
+
+
 def test_tf_example_signature_matches_serving_default(pipeline_run):
     import tensorflow as tf
 

@@ -47,11 +47,6 @@ def test_cli_flags_override_only_what_is_given(tmp_path):
     assert cfg.output_dir == str(tmp_path) and cfg.push_dir == str(tmp_path / "serving" / "imdb")
 
 
-def test_code_version_is_stable_hex():
-    assert cli.code_version() == cli.code_version()
-    assert len(cli.code_version()) == 12
-
-
 def test_cli_reports_a_bad_data_dir_without_a_traceback(tmp_path, capsys):
     assert cli.main(["run", "imdb", "--data-dir", str(tmp_path / "missing"),
                      "--output-dir", str(tmp_path / "out")]) == 2

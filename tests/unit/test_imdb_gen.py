@@ -22,11 +22,11 @@ def _feature(example: tf.train.Example, name: str):
     return (feature.bytes_list.value or feature.int64_list.value)[0]
 
 
-def test_parse_review_fields_and_line_breaks():
-    example, issues = imdb_gen.parse_review(
-        "/d/aclImdb/train/pos/12_9.txt", b"Great film.<br /><br />Loved it<BR/>!")
+def test_parse_review_stores_the_file_bytes_as_they_are():
+    content = b"Great film.<br /><br />Loved it<BR/>! "
+    example, issues = imdb_gen.parse_review("/d/aclImdb/train/pos/12_9.txt", content)
     assert issues == []
-    assert _feature(example, "text") == b"Great film.  Loved it !"
+    assert _feature(example, "text") == content  # the Transform graph drops the tags
     assert _feature(example, "label") == 1
     assert _feature(example, "rating") == 9
     assert _feature(example, "review_id") == b"train/pos/12"
@@ -34,7 +34,7 @@ def test_parse_review_fields_and_line_breaks():
 
 @pytest.mark.parametrize(("path", "content", "reason"), [
     ("/d/train/neg/3_2.txt", b"", "empty review"),
-    ("/d/train/neg/3_2.txt", b"  <br /> ", "empty review"),
+    ("/d/train/neg/3_2.txt", b"  \n\t ", "empty review"),
     ("/d/train/neg/notes.txt", b"text", "file name not <id>_<rating>.txt"),
     ("/d/train/neg/3_8.txt", b"text", "rating contradicts label folder"),
     ("/d/train/neg/3_11.txt", b"text", "rating outside 1-10"),
@@ -46,10 +46,10 @@ def test_parse_review_skips_bad_input_with_a_reason(path, content, reason):
     assert issues[-1] == (example_gen.SKIPPED, reason)
 
 
-def test_parse_review_repairs_invalid_utf8_and_keeps_long_reviews():
+def test_parse_review_keeps_invalid_utf8_for_the_graph_and_keeps_long_reviews():
     example, issues = imdb_gen.parse_review("/d/test/pos/1_10.txt", b"caf\xe9 is fine")
-    assert _feature(example, "text") == "caf\ufffd is fine".encode()
-    assert issues == [(example_gen.REPAIRED, "invalid UTF-8 replaced with U+FFFD")]
+    assert _feature(example, "text") == b"caf\xe9 is fine"
+    assert issues == [(example_gen.KEPT, "invalid UTF-8 (the graph reads it as U+FFFD)")]
     long_text = " ".join(["word"] * 100_000).encode()
     example, issues = imdb_gen.parse_review("/d/test/pos/2_10.txt", long_text)
     assert len(_feature(example, "text").split()) == 100_000 and issues == []
@@ -110,7 +110,8 @@ def test_executor_splits_sizes_fields_and_report(small_tree, tmp_path):
     skipped = {**report["train"]["skipped"], **report["eval"]["skipped"]}
     assert sum(skipped.values()) == 2
     assert set(skipped) <= {"empty review", "file name not <id>_<rating>.txt"}
-    assert report["test"]["repaired"] == {"invalid UTF-8 replaced with U+FFFD": 1}
+    assert report["test"]["kept"] == {"invalid UTF-8 (the graph reads it as U+FFFD)": 1}
+    assert report["test"]["repaired"] == {}
     assert report["test"]["examples"] == 41
 
 

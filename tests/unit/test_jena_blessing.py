@@ -82,7 +82,8 @@ def test_merge_component_ands_the_blessings_and_writes_what_pusher_reads(tmp_pat
         (tmp_path / f"{regression}{baseline}").mkdir()
         blessing.MergeBlessings.test_call(
             model=model, evaluator_blessing=_blessing(7, regression),
-            baseline_blessing=_blessing(7, baseline), blessing=out)
+            baseline_blessing=_blessing(7, baseline), blessing=out,
+                code_version="test")
         assert out.get_int_custom_property("blessed") == expected
         assert out.get_int_custom_property("current_model_id") == 7
         assert out.get_string_custom_property("current_model") == "/models/7"

@@ -53,7 +53,7 @@ def test_book_row_boundaries_apply_when_the_series_is_long_enough(jena_fragment,
     assert jena_gen.split_bounds(19, JenaIngestConfig()) == (9, 13, "fractions")
 
 
-def test_wind_sentinel_is_interpolated_in_time_and_counted(jena_15cols, tmp_path):
+def test_wind_sentinel_is_stored_as_it_is_and_counted(jena_15cols, tmp_path):
     def edit(lines):
         header = lines[0].split(",")
         wv = header.index("wv (m/s)")
@@ -69,16 +69,12 @@ def test_wind_sentinel_is_interpolated_in_time_and_counted(jena_15cols, tmp_path
     wv = data.names.index("wv_m_s")
     train = data.splits["train"].values[:, wv]
     original = clean.splits["train"].values[:, wv]
-    stamps = data.splits["train"].timestamps
-    for row in (2, 4):  # 0-based series rows of data rows 3 and 5
-        expected = np.interp(stamps[row], stamps[[row - 1, row + 1]],
-                             original[[row - 1, row + 1]])
-        assert train[row] == pytest.approx(expected)
-    assert (train >= 0).all()
-    assert issues(data, "train") == {
-        (example_gen.REPAIRED, "sentinel -9999.0 in 'wv (m/s)' interpolated"): 2}
+    # ExampleGen changes no value: the model's graph treats the sentinel as missing.
+    np.testing.assert_array_equal(train[[2, 4]], [-9999.0, -9999.0])
     others = np.delete(np.arange(len(train)), [2, 4])
     np.testing.assert_array_equal(train[others], original[others])
+    assert issues(data, "train") == {
+        (example_gen.KEPT, "sentinel -9999.0 in 'wv (m/s)' (the graph fills it)"): 2}
 
 
 def test_missing_unparseable_duplicates_gaps_and_disorder_are_reported(jena_15cols, tmp_path):
@@ -99,8 +95,8 @@ def test_missing_unparseable_duplicates_gaps_and_disorder_are_reported(jena_15co
     for split in jena_gen.SPLITS:
         assert (np.diff(data.splits[split].timestamps) > 0).all()
     assert issues(data, "train") == {
-        (example_gen.REPAIRED, "missing value in 'rh (%)' interpolated"): 1,
-        (example_gen.REPAIRED, "unparseable value in 'rh (%)' interpolated"): 1,
+        (example_gen.KEPT, "missing value in 'rh (%)' (the graph fills it)"): 1,
+        (example_gen.KEPT, "unparseable value in 'rh (%)' (the graph fills it)"): 1,
         (example_gen.SKIPPED, "unparseable Date Time"): 1,
         (example_gen.SKIPPED, "row with 14 fields instead of 15"): 1,
         (example_gen.REPAIRED, "row out of chronological order (re-sorted)"): 1,
@@ -115,7 +111,22 @@ def test_missing_unparseable_duplicates_gaps_and_disorder_are_reported(jena_15co
             2}
     gaps = [(gap["split"], gap["missing_steps"]) for gap in data.summary["gaps"]]
     assert gaps == [("train", 2), ("test", 2)]
-    assert not np.isnan(data.splits["train"].values).any()
+    rh = data.names.index("rh_pct")
+    assert np.isnan(data.splits["train"].values[[1, 2], rh]).all()  # stored as NaN: no value
+    assert np.isnan(data.splits["train"].values).sum() == 2
+
+
+def test_a_column_without_any_train_value_fails_clearly(jena_15cols, tmp_path):
+    def edit(lines):
+        header = lines[0].split(",")
+        rh = header.index("rh (%)")
+        rows = [line.split(",") for line in lines[1:]]
+        for fields in rows[:9]:  # the 9 train rows of 19
+            fields[rh] = ""
+        return [lines[0]] + [",".join(fields) for fields in rows]
+
+    with pytest.raises(ValueError, match="column 'rh .%.' has no valid value in the train"):
+        jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
 
 
 @pytest.mark.parametrize("column", ["Date Time", "T (degC)"])

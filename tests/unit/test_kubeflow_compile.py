@@ -177,7 +177,7 @@ def test_trainer_default_is_what_run_fn_parses(compiled):
 
     cfg, job, _ = compiled
     default = json.loads(job["runtimeConfig"]["parameterValues"][runner.TRAINER_CUSTOM_CONFIG])
-    assert default == trainer_custom_config(cfg.train, cfg.code_version)
+    assert default == trainer_custom_config(cfg.train)
     assert TrainConfig.from_dict(default["train"]) == cfg.train
     assert cfg.train.epochs == 3
 

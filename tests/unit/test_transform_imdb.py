@@ -65,6 +65,26 @@ def test_tokenize_splits_punctuation_from_words():
     assert tokens == [b"it", b"'", b"s", b"great", b"!", b"(", b"really", b")"]
 
 
+def test_the_graph_drops_line_break_tags_and_reads_invalid_utf8_as_python_does():
+    raw = [b"Great film.<br /><br />Loved it<BR/>!<br>end", b"caf\xe9 <Br  /> ok", b"\xff"]
+    tokens = text.tokenize(tf.constant(raw)).to_list()
+    assert tokens[0] == [b"great", b"film", b".", b"loved", b"it", b"!", b"end"]
+    # Python's own decoder is the reference for the replacement character.
+    assert tokens[1] == [raw[1].decode("utf-8", "replace").split()[0].lower().encode(), b"ok"]
+    assert tokens[2] == ["\ufffd".encode()]
+    chars = text.tokenize(tf.constant([b"a<br />b"]), "char").to_list()[0]
+    assert chars == [b"a", b" ", b"b"]
+
+
+def test_a_review_file_with_tags_gives_the_ids_of_the_same_review_without_them():
+    rows = [{"text": ["good movie<br /><br />bad ending"], "label": [1]},
+            {"text": ["good movie bad ending"], "label": [0]}]
+    transformed, vocab = _analyze_and_transform(rows, TextConfig(max_tokens=10,
+                                                                 sequence_length=6))
+    assert "<" not in vocab and "br" not in vocab
+    np.testing.assert_array_equal(transformed[0]["text_xf"], transformed[1]["text_xf"])
+
+
 def _bag_rows():
     return [
         {"text": ["good movie good"], "label": [1]},
