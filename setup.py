@@ -8,7 +8,8 @@ setuptools.setup(
     description="TFX pipelines for the text and sequence models of DLwP chapter 6 (IMDB, Jena).",
     python_requires="==3.10.*",
     packages=setuptools.find_packages(
-        include=["pipeline*", "components*", "transform*", "trainer*", "kubeflow*", "serving*"]
+        include=["cli*", "components*", "core*", "kubeflow*", "pipeline*", "rawdata*", "serving*",
+                 "trainer*", "transform*"]
     ),
     install_requires=[
         "tfx[kfp]==1.16.0",
@@ -21,5 +22,5 @@ setuptools.setup(
         "tensorflow-serving-api==2.16.1",
         "dill",
     ],
-    entry_points={"console_scripts": ["tfx-text=pipeline.cli:main"]},
+    entry_points={"console_scripts": ["tfx-text=cli.main:main"]},
 )

@@ -33,12 +33,14 @@ def run_partial(task: str, data_dir: str, output_dir: str, workers: int) -> dict
     from tfx import v1 as tfx
     from tfx.orchestration import pipeline as tfx_pipeline
 
-    from pipeline import cli, results
+    from cli import main as cli
+    from cli import run as cli_run
+    from pipeline import results
     from pipeline.pipeline import create_pipeline
 
     run_args = cli.build_parser().parse_args(
         ["run", task, "--output-dir", output_dir, "--beam-workers", str(workers), "--no-cache"])
-    cfg = cli.config_from_args(run_args, data_root=data_dir)
+    cfg = cli_run.config_from_args(run_args, data_root=data_dir)
     os.makedirs(os.path.dirname(cfg.metadata_path), exist_ok=True)
     metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(cfg.metadata_path)
     pipeline = create_pipeline(cfg, metadata)
@@ -177,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         pathlib.Path(args.report).write_text(json.dumps(result, indent=2))
         return 0
 
-    from pipeline import tasks
+    from core import tasks
 
-    data_dir = tasks.get_task_spec(args.task).resolve_data(args.data_dir, args.cache_dir)
+    data_dir = tasks.load(tasks.get_task_spec(args.task).resolve_data)(args.data_dir,
+                                                                      args.cache_dir)
     args.scratch_dir.mkdir(parents=True, exist_ok=True)
     files, warm_seconds = warm_page_cache(pathlib.Path(data_dir))
     print(f"{args.task} data {data_dir}: read {files} files in {warm_seconds:.1f}s (page cache)")

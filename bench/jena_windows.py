@@ -60,7 +60,7 @@ def generator(data, lookback, delay, min_index, max_index, shuffle=False, batch_
 
 def load_fragment(data_dir: pathlib.Path, cache: pathlib.Path):
     from components import datasets, jena_gen
-    from pipeline.config import JenaIngestConfig
+    from core.config import JenaIngestConfig
 
     csv_path = datasets.resolve_jena(data_dir, cache)
     data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
@@ -74,11 +74,12 @@ def load_fragment(data_dir: pathlib.Path, cache: pathlib.Path):
 
 
 def measure_windows(stamps, values, params: dict, epochs: int) -> dict:
-    from pipeline.config import WindowConfig
+    from core import windows as window_index
+    from core.config import WindowConfig
     from trainer import windows
 
     window = WindowConfig(**params)
-    starts = windows.window_starts(stamps, window)
+    starts = window_index.window_starts(stamps, window)
     delay_book = window.delay - window.step
     max_index = len(values) - delay_book  # the book's default drops the last window
     steps = (max_index - window.lookback) // BATCH_SIZE  # full batches, as the book counts

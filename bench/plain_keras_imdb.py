@@ -22,8 +22,9 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
 from components import datasets, imdb_gen  # noqa: E402
-from pipeline.config import IngestConfig, TrainConfig  # noqa: E402
-from trainer import models, tasks, train  # noqa: E402
+from core.config import IngestConfig, TrainConfig  # noqa: E402
+from trainer import models, train  # noqa: E402
+from trainer import task as task_lib
 from transform import text  # noqa: E402
 
 
@@ -79,7 +80,7 @@ def main() -> None:
         return data.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
     keras.utils.set_random_seed(config.seed)
-    task = tasks.get_task("imdb")
+    task = task_lib.get_task("imdb")
     model = models.get_model_spec(config.model, "imdb").builder(config)
     preprocessing_seconds = time.monotonic() - start
     with tempfile.TemporaryDirectory() as log_dir:

@@ -16,9 +16,11 @@ from tfx import v1 as tfx
 from tfx.components.evaluator import constants
 from tfx.utils import io_utils
 
+from core import names
+
 Model = tfx.types.standard_artifacts.Model
 ModelBlessing = tfx.types.standard_artifacts.ModelBlessing
-MERGED_PROPERTY = "merged_blessings"  # JSON {input: {"blessed": bool, "why": str}}
+MERGED_PROPERTY = names.MERGED_BLESSINGS_PROPERTY  # JSON {input: {"blessed": bool, "why": str}}
 
 
 def verdict(blessing, model) -> tuple[bool, str]:

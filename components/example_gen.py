@@ -25,8 +25,10 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 
-REPORT_FILE = "ingest_report.json"
-REPORT_PROPERTY = "ingest_report"
+from core import names
+
+REPORT_FILE = names.INGEST_REPORT_FILE
+REPORT_PROPERTY = names.INGEST_REPORT_PROPERTY
 SKIPPED = "skipped"
 REPAIRED = "repaired"
 KEPT = "kept"

@@ -23,7 +23,8 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
 from components import example_gen
-from pipeline.config import IngestConfig
+from core.code_version import code_version
+from core.config import IngestConfig
 
 TRAIN, EVAL, TEST = "train", "eval", "test"
 LABELS = {"pos": 1, "neg": 0}
@@ -135,12 +136,11 @@ class ImdbExampleGenExecutor(example_gen.ReportingExampleGenExecutor):
         return outputs
 
 
-def create_example_gen(data_root: str, ingest: IngestConfig,
-                       code_version: str) -> FileBasedExampleGen:
+def create_example_gen(data_root: str, ingest: IngestConfig) -> FileBasedExampleGen:
     """The IMDB ExampleGen component over an aclImdb folder.
 
-    Args:
-      code_version: hash of this module's code (pipeline/code_version.py), a cache key.
+    Its custom_config carries the hash of this module's code (core/code_version.py): a cache
+    key, so an ingestion change re-runs ExampleGen.
     """
     return FileBasedExampleGen(
         input_base=data_root,
@@ -148,6 +148,6 @@ def create_example_gen(data_root: str, ingest: IngestConfig,
         # Only IMDB's own settings: Jena's would make its changes invalidate this cache.
         custom_config={"ingest": {"holdout_fraction": ingest.holdout_fraction,
                                   "split_seed": ingest.split_seed},
-                       "code_version": code_version},
+                       "code_version": code_version(__name__)},
         custom_executor_spec=executor_spec.BeamExecutorSpec(ImdbExampleGenExecutor),
     ).with_id("ImdbExampleGen")

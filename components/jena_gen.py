@@ -1,7 +1,7 @@
 """Jena climate ExampleGen: one CSV -> chronological train/eval/test tf.Examples.
 
 Features: `timestamp` (int64 seconds; `Date Time` read as dd.mm.yyyy HH:MM:SS, taken as UTC) and
-every numeric column under a safe name (`T (degC)` -> `t_degc`, transform/features.safe_name).
+every numeric column under a safe name (`T (degC)` -> `t_degc`, core/features.safe_name).
 The original names are kept in the `columns` property of the Examples artifact and, with the
 split boundaries and every gap, in `jena_ingest.json` next to the splits. The header must hold
 `Date Time` and `T (degC)`; other columns are taken as they come.
@@ -45,13 +45,14 @@ from tfx.dsl.components.base import executor_spec
 from tfx.types import artifact_utils, standard_component_specs
 
 from components import example_gen
-from pipeline.config import IngestConfig, JenaIngestConfig
-from transform import features
+from core import features, names
+from core.code_version import code_version
+from core.config import IngestConfig, JenaIngestConfig
 
 SPLITS = ("train", "eval", "test")
-SUMMARY_FILE = "jena_ingest.json"
-SUMMARY_PROPERTY = "jena_ingest"
-COLUMNS_PROPERTY = "columns"  # JSON {feature name: original column}
+SUMMARY_FILE = names.JENA_INGEST_FILE
+SUMMARY_PROPERTY = names.JENA_INGEST_PROPERTY
+COLUMNS_PROPERTY = names.JENA_COLUMNS_PROPERTY  # JSON {feature name: original column}
 _TIME_RE = re.compile(r"^\s*(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})\s*$")
 _MISSING = {"", "nan", "na", "n/a", "null", "none"}
 _OK, _NA, _BAD, _SENTINEL = 0, 1, 2, 3  # per-value status codes
@@ -341,13 +342,15 @@ class JenaExampleGenExecutor(example_gen.ReportingExampleGenExecutor):
         logging.info("Jena splits: %s", self._jena.summary["splits"])
 
 
-def create_example_gen(data_root, ingest: IngestConfig, code_version: str) -> FileBasedExampleGen:
+def create_example_gen(data_root, ingest: IngestConfig) -> FileBasedExampleGen:
     """The Jena ExampleGen component over one CSV file (all three splits read it).
+
+    Its custom_config carries the hash of this module's code (core/code_version.py): a cache
+    key, so an ingestion change re-runs ExampleGen.
 
     Args:
       data_root: the CSV file (local runs: what `resolve_jena` returns), or a folder holding
         `ingest.jena.csv_name`; a RuntimeParameter (Kubeflow) always stands for a folder.
-      code_version: hash of this module's code (pipeline/code_version.py), a cache key.
     """
     if isinstance(data_root, str) and not tf.io.gfile.isdir(data_root):
         local = "://" not in data_root
@@ -357,6 +360,6 @@ def create_example_gen(data_root, ingest: IngestConfig, code_version: str) -> Fi
     return FileBasedExampleGen(
         input_base=folder,
         input_config=example_gen.input_config({split: glob.escape(name) for split in SPLITS}),
-        custom_config={"ingest": ingest.jena.to_dict(), "code_version": code_version},
+        custom_config={"ingest": ingest.jena.to_dict(), "code_version": code_version(__name__)},
         custom_executor_spec=executor_spec.BeamExecutorSpec(JenaExampleGenExecutor),
     ).with_id("JenaExampleGen")

@@ -3,7 +3,7 @@
 TFMA scores one tf.Example at a time, but a forecast needs a whole window of rows, so the
 Evaluators cannot read ExampleGen's row examples. This component (run between ExampleGen and both
 Evaluators) writes, for the evaluated split only, one example per window, with exactly the windows
-the Trainer builds (trainer/windows.py: same lookback, step and delay, never across a gap):
+the Trainer builds (core/windows.py: same lookback, step and delay, never across a gap):
 
 - `<feature>`: float list of `lookback / step` raw observations, oldest first, for every column;
 - `target`: the raw temperature (°C) `delay` rows after the last observation (the label); a
@@ -25,9 +25,10 @@ import tensorflow as tf
 from tfx import v1 as tfx
 from tfx.types import artifact_utils
 
-from pipeline.config import WindowConfig
-from trainer import windows
-from transform import features
+from core import features, names
+from core import windows as window_index
+from core.code_version import code_version
+from core.config import PipelineConfig, WindowConfig
 
 Examples = tfx.types.standard_artifacts.Examples
 
@@ -51,10 +52,10 @@ def serialize_windows(
     stamps: np.ndarray, columns: dict[str, np.ndarray], window: WindowConfig, stride: int
 ):
     """Yields one serialized window example per `stride`-th window of the series."""
-    offsets = windows.input_offsets(window)
+    offsets = window_index.input_offsets(window)
     temperature = columns[features.JENA_TEMPERATURE]
     measured = np.isfinite(temperature) & (temperature != features.JENA_SENTINEL)
-    for start in windows.window_starts(stamps, window, has_target=measured)[::stride]:
+    for start in window_index.window_starts(stamps, window, has_target=measured)[::stride]:
         rows = start + offsets
         feature = {name: tf.train.Feature(float_list=tf.train.FloatList(value=values[rows]))
                    for name, values in columns.items()}
@@ -97,3 +98,11 @@ def JenaWindowExamples(  # noqa: N802 (TFX component naming)
                          f"step {config.step}, delay {config.delay})")
     examples.split_names = artifact_utils.encode_split_names([split])
     examples.set_int_custom_property("windows", count)
+
+
+def create_window_examples(cfg: PipelineConfig, row_examples, split: str):
+    """The component writing split `split`'s windows for `cfg`'s window and stride."""
+    return JenaWindowExamples(
+        row_examples=row_examples, window=json.dumps(cfg.train.window.to_dict()),
+        split=split, stride=cfg.eval.window_stride, code_version=code_version(__name__),
+    ).with_id(names.WINDOW_EXAMPLES)

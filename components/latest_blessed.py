@@ -20,7 +20,7 @@ import tensorflow as tf
 from tfx import v1 as tfx
 from tfx.utils import path_utils
 
-from trainer.export import METADATA_FILE
+from core.names import MODEL_METADATA_FILE
 
 
 def matches(metadata: Any, match: Any) -> bool:
@@ -33,7 +33,7 @@ def matches(metadata: Any, match: Any) -> bool:
 
 def model_metadata(model_uri: str) -> dict[str, Any]:
     """A Model artifact's stored metadata; empty when the model has none."""
-    path = os.path.join(path_utils.serving_model_dir(model_uri), METADATA_FILE)
+    path = os.path.join(path_utils.serving_model_dir(model_uri), MODEL_METADATA_FILE)
     if not tf.io.gfile.exists(path):
         return {}
     with tf.io.gfile.GFile(path) as handle:

@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
+from core.config import PipelineConfig
 from kubeflow import beam_presets
 
 MODES = ("direct", "portable")
@@ -149,8 +150,6 @@ def serve_worker_pool(port_file: str) -> None:
 
 def check(mode: str, workers: int = 2, timeout: float = 60.0) -> dict:
     """Runs the smoke pipeline in `mode` and returns its report (see `run_pipeline`)."""
-    from pipeline.config import PipelineConfig
-
     with tempfile.TemporaryDirectory(prefix="local_beam_") as scratch:
         workdir = pathlib.Path(scratch)
         if mode == "direct":

@@ -34,9 +34,10 @@ from tfx.orchestration.kubeflow.v2 import compiler_utils
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2_runner
 from tfx.utils import json_utils
 
-from pipeline import tasks
-from pipeline.config import PipelineConfig, TrainConfig
+from core import tasks
+from core.config import PipelineConfig, TrainConfig
 from pipeline.pipeline import RuntimeParameters, create_pipeline, trainer_custom_config
+from trainer import models
 
 DATA_ROOT = "data_root"
 TRAINER_CUSTOM_CONFIG = "trainer_custom_config"
@@ -136,8 +137,6 @@ def parameter_values(spec: dict[str, Any], *, data_root: str | None = None,
     Raises:
       ValueError: unknown or fixed field, invalid value, or a model of another task.
     """
-    from trainer import models  # imports Keras; only needed when submitting
-
     definitions = spec["root"]["inputDefinitions"]["parameters"]
     custom_config = json.loads(definitions[TRAINER_CUSTOM_CONFIG]["defaultValue"])
     train = dict(custom_config["train"])

@@ -6,17 +6,16 @@ import sys
 
 import tensorflow_model_analysis as tfma
 
-from pipeline.config import EvalConfig
-from trainer.export import EXAMPLE_SIGNATURE
-from trainer.tasks import get_task
+from core import names, tasks
+from core.config import EvalConfig
 
 
 def _eval_config(task_name: str, metrics: list[tfma.MetricConfig]) -> tfma.EvalConfig:
     """One model read through `serving_tf_example`, the overall slice, the given metrics."""
-    task = get_task(task_name)
+    task = tasks.get_task_spec(task_name)
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(
-            signature_name=EXAMPLE_SIGNATURE, label_key=task.label_key,
+            signature_name=names.EXAMPLE_SIGNATURE, label_key=task.label_key,
             prediction_key=task.output_key)],
         slicing_specs=[tfma.SlicingSpec()],
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)])

@@ -7,8 +7,8 @@ import os
 
 from tfx import v1 as tfx
 
+from core.config import PipelineConfig
 from pipeline import results
-from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
 
 

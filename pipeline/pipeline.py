@@ -4,7 +4,7 @@ ExampleGen -> StatisticsGen -> SchemaGen (or ImportSchemaGen) -> ExampleValidato
 -> Transform -> Trainer -> Evaluator (vs the latest comparable blessed model) -> Pusher (only
 when blessed).
 
-Task options (pipeline/tasks.py), none of which IMDB uses:
+Task options (core/tasks.py), none of which IMDB uses:
 - `eval_examples`: the Evaluators read that component's examples (Jena: one per test window);
 - `fixed_baseline`: a zoo model exported untrained by a second Trainer (`FixedBaseline`), a
   second Evaluator (`BaselineEvaluator`) judges the candidate against it, and `BlessingMerger`
@@ -12,7 +12,7 @@ Task options (pipeline/tasks.py), none of which IMDB uses:
 - `comparable_on`: the resolver skips blessed models whose metadata differs (Jena: window).
 
 Every component that runs the project's own code carries `code_version`, the hash of exactly
-the modules it runs (pipeline/code_version.py), so TFX's cache sees a change to that code.
+the modules it runs (core/code_version.py), so TFX's cache sees a change to that code.
 """
 
 from __future__ import annotations
@@ -23,13 +23,9 @@ from tfx import v1 as tfx
 
 from components import blessing as blessing_lib
 from components import latest_blessed, validation
-from pipeline import tasks
-from pipeline.code_version import code_version
-from pipeline.config import PipelineConfig, TrainConfig
-
-TRAINER_ID = "Trainer"
-EVALUATOR_ID = "Evaluator"
-BLESSING_MERGER_ID = "BlessingMerger"
+from core import names, tasks
+from core.code_version import code_version
+from core.config import PipelineConfig, TrainConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,14 +41,15 @@ class RuntimeParameters:
     trainer_custom_config: tfx.dsl.experimental.RuntimeParameter | None = None
 
 
-def module_of(dotted_path: str) -> str:
-    """`trainer.run.run_fn` -> `trainer.run`."""
-    return dotted_path.rpartition(".")[0]
-
-
 def trainer_custom_config(train: TrainConfig) -> dict:
-    """The Trainer's custom_config; `run_fn` reads its TrainConfig from the "train" key."""
-    return {"train": train.to_dict(), "code_version": code_version(module_of(tasks.RUN_FN))}
+    """The Trainer's custom_config; `run_fn` reads its TrainConfig from the "train" key.
+
+    Its code version covers `run_fn`'s module and the task's trainer and zoo modules, which
+    `run_fn` loads by their registry paths.
+    """
+    spec = tasks.get_task_spec(train.task)
+    modules = [tasks.module_of(path) for path in (tasks.RUN_FN, spec.trainer_task, spec.models)]
+    return {"train": train.to_dict(), "code_version": code_version(*modules)}
 
 
 def create_pipeline(
@@ -68,12 +65,11 @@ def create_pipeline(
     """
     runtime = runtime or RuntimeParameters()
     spec = tasks.get_task_spec(cfg.task)
-    spec.check(cfg)
+    spec.check(cfg.train)
     train_config = cfg.train.to_dict()
-    # Task factories pass cfg.data_root on as ExampleGen's input_base (a str exec property).
-    example_gen = spec.example_gen(
-        cfg.data_root if runtime.data_root is None else runtime.data_root, cfg.ingest,
-        code_version(spec.example_gen.__module__))
+    # Task factories pass the data root on as ExampleGen's input_base (a str exec property).
+    example_gen = tasks.load(spec.example_gen)(
+        cfg.data_root if runtime.data_root is None else runtime.data_root, cfg.ingest)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     if cfg.schema_path:
         schema_gen = tfx.components.ImportSchemaGen(schema_file=cfg.schema_path)
@@ -92,35 +88,37 @@ def create_pipeline(
         splits_config=tfx.proto.SplitsConfig(
             analyze=["train"], transform=["train", "eval", "test"]),
         custom_config={key: train_config[key] for key in spec.transform_config_keys}
-        | {"code_version": code_version(module_of(spec.preprocessing_fn))},
+        | {"code_version": code_version(tasks.module_of(spec.preprocessing_fn))},
     )
     transform.add_upstream_node(gate)
 
     trainer = _trainer(
         transform, runtime.trainer_custom_config
-        or trainer_custom_config(cfg.train)).with_id(TRAINER_ID)
+        or trainer_custom_config(cfg.train)).with_id(names.TRAINER)
 
     # The final blessing's producer: only its blessings (and the Trainer's models) count as
     # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
-    blessing_producer = BLESSING_MERGER_ID if spec.fixed_baseline else EVALUATOR_ID
+    blessing_producer = names.BLESSING_MERGER if spec.fixed_baseline else names.EVALUATOR
+    match = {part: getattr(cfg.train, part).to_dict() for part in spec.comparable_on}
     baseline_resolver = tfx.dsl.Resolver(
         # TFX's stock strategy where nothing needs matching, and on Kubeflow: the KFP v2
         # compiler knows only it (there, a changed Jena window needs a new pipeline root).
         **({"strategy_class": latest_blessed.LatestComparableBlessedModelStrategy,
-            "config": {"match": spec.comparable_on(cfg)}}
+            "config": {"match": match}}
            if spec.comparable_on and runtime.data_root is None else
            {"strategy_class": tfx.dsl.experimental.LatestBlessedModelStrategy}),
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
-                              producer_component_id=TRAINER_ID, output_key="model"),
+                              producer_component_id=names.TRAINER, output_key="model"),
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
                                        producer_component_id=blessing_producer,
                                        output_key="blessing"),
-    ).with_id("LatestBlessedModelResolver")
+    ).with_id(names.BASELINE_RESOLVER)
 
     extra = []
     eval_examples = example_gen.outputs["examples"]
     if spec.eval_examples:
-        extra.append(spec.eval_examples(cfg, example_gen.outputs["examples"]))
+        extra.append(tasks.load(spec.eval_examples)(
+            cfg, example_gen.outputs["examples"], spec.eval_split))
         eval_examples = extra[-1].outputs["examples"]
 
     evaluator = tfx.components.Evaluator(
@@ -128,8 +126,8 @@ def create_pipeline(
         model=trainer.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
         example_splits=[spec.eval_split],
-        eval_config=spec.eval_config(cfg.eval),
-    ).with_id(EVALUATOR_ID)
+        eval_config=tasks.load(spec.eval_config)(cfg.eval),
+    ).with_id(names.EVALUATOR)
     blessing = evaluator.outputs["blessing"]
 
     if spec.fixed_baseline:
@@ -179,17 +177,17 @@ def _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, evaluato
                                   text=cfg.train.text, window=cfg.train.window)
     fixed_baseline = _trainer(
         transform, trainer_custom_config(baseline_config)
-    ).with_id("FixedBaseline")
+    ).with_id(names.FIXED_BASELINE)
     baseline_evaluator = tfx.components.Evaluator(
         examples=eval_examples,
         model=trainer.outputs["model"],
         baseline_model=fixed_baseline.outputs["model"],
         example_splits=[spec.eval_split],
-        eval_config=spec.baseline_eval_config(cfg.eval),
-    ).with_id("BaselineEvaluator")
+        eval_config=tasks.load(spec.baseline_eval_config)(cfg.eval),
+    ).with_id(names.BASELINE_EVALUATOR)
     merger = blessing_lib.MergeBlessings(
         model=trainer.outputs["model"], evaluator_blessing=evaluator_blessing,
         baseline_blessing=baseline_evaluator.outputs["blessing"],
         code_version=code_version(blessing_lib.__name__),
-    ).with_id(BLESSING_MERGER_ID)
+    ).with_id(names.BLESSING_MERGER)
     return [fixed_baseline, baseline_evaluator, merger]

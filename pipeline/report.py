@@ -1,70 +1,32 @@
-"""`report` command: a leaderboard of the models trained by the recorded pipeline runs.
-
-    tfx-text report [--output-dir outputs ...] [--task imdb jena] [--report-dir DIR] [--all-runs]
+"""The leaderboard of the models trained by the recorded pipeline runs (`tfx-text report`).
 
 Reads every `<output_dir>/metadata/<task>-pipeline.sqlite` (MLMD: runs, artifacts, blessings),
-the Evaluators' TFMA results and the Trainer's training_summary.json, and writes
+the Evaluators' TFMA results and the Trainer's training_summary.json into rows, and writes
 leaderboard.md, leaderboard.html (self-contained: CSS and PNG plots inline) and leaderboard.json
-into the report folder (pipeline/report_render.py renders them). Registered into `tfx-text` by
-pipeline/cli.py; heavy imports happen inside the handler, so `--help` stays fast.
+into the report folder (pipeline/report_render.py and report_plots.py draw them).
 """
 
 from __future__ import annotations
 
-import argparse
 import glob
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pipeline import report_render
-from pipeline.report_render import TASK_METRICS, Row
+from core import names
+from pipeline import report_plots, report_render, results
+from pipeline.report_rows import TASK_METRICS, Row
+from trainer import models
 
-# pipeline.pipeline.TRAINER_ID, not imported here because that loads TFX. Only its models are
-# candidates: the Jena FixedBaseline trainer's model is the baseline, not a leaderboard entry.
-CANDIDATE_TRAINER = "Trainer"
+# Only the Trainer's models are candidates: the Jena FixedBaseline trainer's model is the
+# baseline, not a leaderboard entry.
+CANDIDATE_TRAINER = names.TRAINER
 STORE_SUFFIX = "-pipeline.sqlite"  # PipelineConfig.metadata_path: <task>-pipeline.sqlite
 
 
 class ReportError(ValueError):
     """Nothing to report: no metadata store, or no run that trained a model."""
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """Adds `report`; it sets `handler` (args -> exit code) like the other commands."""
-    report = commands.add_parser(
-        "report", help="leaderboard of the trained models (markdown, HTML with plots, JSON)")
-    report.add_argument("--output-dir", nargs="+", default=["outputs"],
-                        help="the runs' output folders, each holding metadata/<task>-pipeline"
-                             ".sqlite (default: outputs)")
-    report.add_argument("--task", nargs="+", choices=sorted(TASK_METRICS), dest="tasks",
-                        help="tasks to report (default: every task with a metadata store)")
-    report.add_argument("--report-dir",
-                        help="where the leaderboard goes (default: the first OUTPUT_DIR/report)")
-    report.add_argument("--all-runs", action="store_true",
-                        help="a row per run that trained a model (default: the latest run of "
-                             "each task and model)")
-    report.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Writes the leaderboard files and prints the markdown tables; 2 when nothing to report."""
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before the trainer's modules load TF
-    try:
-        rows = select_rows(load_rows(args.output_dir, args.tasks), all_runs=args.all_runs)
-        if not rows:
-            raise ReportError(f"no pipeline run in {', '.join(args.output_dir)} trained a "
-                              "model; run `tfx-text run TASK` first")
-    except ReportError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    report_dir = args.report_dir or os.path.join(args.output_dir[0], "report")
-    paths = report_render.write_report(rows, report_dir)
-    print(report_render.render_markdown(rows))
-    for path in paths.values():
-        print(f"Wrote {path}")
-    return 0
 
 
 def find_stores(output_dirs: Iterable[str], tasks: Sequence[str] | None = None,
@@ -101,9 +63,6 @@ def load_rows(output_dirs: Sequence[str], tasks: Sequence[str] | None = None) ->
 
 def collect_rows(task: str, metadata_path: str) -> list[Row]:
     """Rows of one store's runs (MLMD + TFMA + training summaries, book numbers from MODELS)."""
-    from pipeline import results
-    from trainer import models
-
     def read_training(model_run_uri: str) -> dict[str, Any]:
         try:
             return results.read_training_summary(model_run_uri)
@@ -129,7 +88,6 @@ def rows_from_summaries(
       read_training: model_run uri -> trainer/run.py's training summary ({} if none).
       book: model name -> (the book's number or None, its reference).
     """
-    from pipeline import results
 
     spec = TASK_METRICS[task]
     trainings: dict[str, dict[str, Any]] = {}
@@ -198,3 +156,25 @@ def select_rows(rows: Sequence[Row], all_runs: bool = False) -> list[Row]:
     if not all_runs:
         kept = list({(row.task, row.model): row for row in kept}.values())
     return report_render.sort_rows(kept)
+
+
+def write_report(rows: Sequence[Row], report_dir: str) -> dict[str, str]:
+    """Writes leaderboard.md/.html/.json and the PNGs into `report_dir`; returns their paths."""
+    os.makedirs(report_dir, exist_ok=True)
+    paths = {kind: os.path.join(report_dir, f"leaderboard.{kind}")
+             for kind in ("md", "html", "json")}
+    images: dict[str, dict[str, bytes]] = {}
+    for task, task_rows in report_render.by_task(rows).items():
+        plots = {"metric": report_plots.metric_bars_png(task, task_rows),
+                 "curves": report_plots.training_curves_png(task, task_rows)}
+        images[task] = {name: png for name, png in plots.items() if png is not None}
+        for name, png in images[task].items():
+            paths[f"{task}_{name}"] = os.path.join(report_dir, f"{task}_{name}.png")
+            with open(paths[f"{task}_{name}"], "wb") as handle:
+                handle.write(png)
+    with open(paths["md"], "w", encoding="utf-8") as handle:
+        handle.write(report_render.render_markdown(rows))
+    with open(paths["html"], "w", encoding="utf-8") as handle:
+        handle.write(report_render.render_html(rows, images))
+    report_render.write_rows_json(rows, paths["json"])
+    return paths

@@ -9,7 +9,7 @@ import io
 import math
 from collections.abc import Sequence
 
-from pipeline.report_render import TASK_METRICS, Row, run_label
+from pipeline.report_rows import TASK_METRICS, Row, run_label
 
 
 def _figure(width: float, height: float, subplots: int = 1):

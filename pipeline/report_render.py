@@ -1,101 +1,19 @@
 """Leaderboard rows and their renderings: markdown, a self-contained HTML page with PNG plots, JSON.
 
-No TensorFlow here: `pipeline/report.py` reads the runs (MLMD + TFMA) into `Row`s, this module
-only formats them, so the renderers are tested on hand-built rows.
+No TensorFlow here: `pipeline/report.py` reads the runs (MLMD + TFMA) into `Row`s
+(pipeline/report_rows.py), this module only formats them, so the renderers are tested on
+hand-built rows.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import html
 import json
 import math
-import os
 from collections.abc import Sequence
-from typing import Any
 
-
-@dataclasses.dataclass(frozen=True)
-class TaskMetric:
-    """What a task's leaderboard ranks by, and where the numbers come from."""
-
-    title: str
-    name: str  # TFMA metric key of the Evaluators' overall slice
-    label: str  # short header text
-    unit: str  # "" or e.g. "°C" (as pipeline.tasks' metric_units)
-    higher_is_better: bool
-    history_key: str  # per-epoch Keras metric in training_summary.json (val_ prefixed too)
-    loss_label: str
-    baseline_evaluator: str  # node id whose baseline_metrics give the baseline column
-    blessing_evaluators: tuple[str, ...]  # node ids whose blessings together bless the model
-    extras: tuple[tuple[str, str], ...] = ()  # (TFMA key, header) shown after the metric
-    note: str = ""
-
-
-TASK_METRICS: dict[str, TaskMetric] = {
-    "imdb": TaskMetric(
-        title="IMDB sentiment", name="binary_accuracy", label="accuracy", unit="",
-        higher_is_better=True, history_key="accuracy", loss_label="binary cross-entropy",
-        baseline_evaluator="Evaluator", blessing_evaluators=("Evaluator",),
-        extras=(("auc", "AUC"),),
-        note="Test accuracy on the run's test split. Book: DLwP chapter 6 (mostly validation "
-             "accuracy, see the references). Baseline: the last blessed model the Evaluator "
-             "compared against, if any."),
-    "jena": TaskMetric(
-        title="Jena temperature forecast", name="mean_absolute_error", label="MAE", unit="°C",
-        higher_is_better=False, history_key="mae_degc", loss_label="MAE (normalized)",
-        baseline_evaluator="BaselineEvaluator",
-        blessing_evaluators=("Evaluator", "BaselineEvaluator"),
-        note="Test MAE in °C on the run's test windows. Book numbers are validation MAE on the "
-             "full 2009–2016 series (the chapter's normalized MAE × 8.85 °C), so a run on a "
-             "fragment is not directly comparable. Baseline: the common-sense forecast judged "
-             "by the BaselineEvaluator."),
-}
-
-
-@dataclasses.dataclass
-class Row:
-    """One trained candidate model of one pipeline run (a leaderboard line)."""
-
-    task: str
-    model: str
-    run_id: str
-    metric: float | None = None  # TASK_METRICS[task].name on the test split
-    extra_metrics: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. auc
-    book: float | None = None
-    book_reference: str = ""
-    baseline_model: str | None = None
-    baseline_metric: float | None = None
-    blessed: bool | None = None
-    params: int | None = None
-    epochs_run: int | None = None
-    best_epoch: int | None = None
-    train_seconds: float | None = None
-    model_uri: str = ""  # the Trainer's model artifact: one row per trained model
-    history: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # per epoch
-
-    @property
-    def delta_book(self) -> float | None:
-        return _difference(self.metric, self.book)
-
-    @property
-    def delta_baseline(self) -> float | None:
-        return _difference(self.metric, self.baseline_metric)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe fields plus the derived deltas (ignored by `from_dict`)."""
-        return {**dataclasses.asdict(self), "delta_book": self.delta_book,
-                "delta_baseline": self.delta_baseline}
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Row:
-        names = {field.name for field in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in raw.items() if key in names})
-
-
-def _difference(value: float | None, reference: float | None) -> float | None:
-    return None if value is None or reference is None else value - reference
+from pipeline.report_rows import TASK_METRICS, Row, TaskMetric, run_label
 
 
 def sort_rows(rows: Sequence[Row]) -> list[Row]:
@@ -113,11 +31,6 @@ def _number(value: float | None, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:+.4f}" if signed else f"{value:.4f}"
-
-
-def run_label(run_id: str) -> str:
-    """"2026-11-28T14:58:23.652080" -> "2026-11-28 14:58:23" (run ids are start times)."""
-    return run_id.replace("T", " ").split(".")[0]
 
 
 TEXT_COLUMNS = ("model", "run", "baseline", "blessed")  # left-aligned; the rest are numbers
@@ -148,7 +61,7 @@ def cells(row: Row) -> list[str]:
                "" if row.train_seconds is None else f"{row.train_seconds:.1f}"])
 
 
-def _by_task(rows: Sequence[Row]) -> dict[str, list[Row]]:
+def by_task(rows: Sequence[Row]) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = {}
     for row in sort_rows(rows):
         grouped.setdefault(row.task, []).append(row)
@@ -171,7 +84,7 @@ def _references(rows: Sequence[Row]) -> list[tuple[str, str]]:
 def render_markdown(rows: Sequence[Row]) -> str:
     """A markdown table per task, with its notes and the book references."""
     lines = ["# Leaderboard", ""]
-    for task, task_rows in _by_task(rows).items():
+    for task, task_rows in by_task(rows).items():
         metric = TASK_METRICS[task]
         headers = columns(task)
         lines += [f"## {metric.title} ({task})", "",
@@ -221,7 +134,7 @@ def render_html(rows: Sequence[Row], images: dict[str, dict[str, bytes]]) -> str
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Leaderboard</title>", f"<style>{CSS}</style></head><body>",
              "<h1>Leaderboard</h1>"]
-    for task, task_rows in _by_task(rows).items():
+    for task, task_rows in by_task(rows).items():
         metric = TASK_METRICS[task]
         headers = columns(task)
         better_sign = "+" if metric.higher_is_better else "-"
@@ -253,27 +166,3 @@ def write_rows_json(rows: Sequence[Row], path: str) -> None:
 def read_rows_json(path: str) -> list[Row]:
     with open(path, encoding="utf-8") as handle:
         return [Row.from_dict(raw) for raw in json.load(handle)["rows"]]
-
-
-def write_report(rows: Sequence[Row], report_dir: str) -> dict[str, str]:
-    """Writes leaderboard.md/.html/.json and the PNGs into `report_dir`; returns their paths."""
-    from pipeline import report_plots  # imports this module (and matplotlib)
-
-    os.makedirs(report_dir, exist_ok=True)
-    paths = {kind: os.path.join(report_dir, f"leaderboard.{kind}")
-             for kind in ("md", "html", "json")}
-    images: dict[str, dict[str, bytes]] = {}
-    for task, task_rows in _by_task(rows).items():
-        plots = {"metric": report_plots.metric_bars_png(task, task_rows),
-                 "curves": report_plots.training_curves_png(task, task_rows)}
-        images[task] = {name: png for name, png in plots.items() if png is not None}
-        for name, png in images[task].items():
-            paths[f"{task}_{name}"] = os.path.join(report_dir, f"{task}_{name}.png")
-            with open(paths[f"{task}_{name}"], "wb") as handle:
-                handle.write(png)
-    with open(paths["md"], "w", encoding="utf-8") as handle:
-        handle.write(render_markdown(rows))
-    with open(paths["html"], "w", encoding="utf-8") as handle:
-        handle.write(render_html(rows, images))
-    write_rows_json(rows, paths["json"])
-    return paths

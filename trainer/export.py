@@ -19,12 +19,13 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
-from trainer.models import ModelSpec
-from trainer.tasks import TrainerTask
+from core import names
+from trainer.models.spec import ModelSpec
+from trainer.task import TrainerTask
 
-DEFAULT_SIGNATURE = "serving_default"
-EXAMPLE_SIGNATURE = "serving_tf_example"
-METADATA_FILE = os.path.join("assets.extra", "model_metadata.json")
+DEFAULT_SIGNATURE = names.DEFAULT_SIGNATURE
+EXAMPLE_SIGNATURE = names.EXAMPLE_SIGNATURE
+METADATA_FILE = names.MODEL_METADATA_FILE
 
 
 def export_serving_model(
@@ -52,7 +53,7 @@ def export_serving_model(
     def serve_raw(raw):
         return predict(task.to_raw_features(raw, tf_transform_output))
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=names.EXAMPLES_INPUT)])
     def serve_tf_examples(serialized):
         if task.parse_examples is not None:
             return serve_raw(task.parse_examples(serialized))

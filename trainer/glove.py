@@ -16,8 +16,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from pipeline.config import TrainConfig
-from transform import features
+from core import features
+from core.config import TrainConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Jena trainer task: time-sorted series -> windows, and the window serving interface.
 
-Called by trainer/run.py through the "jena" `TrainerTask` (trainer/tasks.py):
+The "jena" registry entry (core/tasks.py) names `TASK`, which trainer/run.py reads:
 
 - `make_dataset` reads a transformed split into memory as a series sorted by time (14 floats a
   row) and windows it on the fly (trainer/windows.py); no window set is ever written.
@@ -28,12 +28,13 @@ import tensorflow_transform as tft
 import tf_keras as keras
 from tfx_bsl.public import tfxio
 
-from pipeline.config import TrainConfig, WindowConfig
+from core import features
+from core import windows as window_index
+from core.config import TrainConfig, WindowConfig
 from trainer import windows
-from transform import features
+from trainer.task import TrainerTask, dense_to_raw_feature
 
 WINDOW_INPUT = "window"
-OUTPUT_KEY = "forecast"
 _PROBE = (0.0, 1000.0)  # raw values whose transformed images give each column's mean and std
 
 
@@ -57,7 +58,7 @@ def normalization_stats(
     low, high = _PROBE
     raw = {name: tf.constant(_PROBE, tf.float32) for name in columns}
     spec = tf_transform_output.raw_feature_spec()
-    raw = {name: _as_raw(values, spec[name]) for name, values in raw.items()}
+    raw = {name: dense_to_raw_feature(values, spec[name]) for name, values in raw.items()}
     transformed = tf_transform_output.transform_raw_features(raw, drop_unused_features=True)
     stats = {}
     for name in columns:
@@ -65,12 +66,6 @@ def normalization_stats(
         std = (high - low) / (float(z_high) - float(z_low))
         stats[name] = (low - float(z_low) * std, std)
     return stats
-
-
-def _as_raw(values: tf.Tensor, spec) -> tf.Tensor | tf.SparseTensor:
-    from trainer.tasks import dense_to_raw_feature  # tasks imports this module
-
-    return dense_to_raw_feature(values, spec)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +112,7 @@ def make_dataset(
     window = _window(config)
     series = load_series(file_pattern, data_accessor, tf_transform_output,
                          feature_columns(tf_transform_output))
-    starts = windows.window_starts(series.timestamps, window,
+    starts = window_index.window_starts(series.timestamps, window,
                                    has_target=np.isfinite(series.targets))
     return windows.make_window_dataset(
         series.features, series.targets, starts, window, config.batch_size,
@@ -167,7 +162,7 @@ def bind(task, config: TrainConfig, tf_transform_output: tft.TFTransformOutput):
 
     def to_raw_features(raw_window, _):
         # The TFT graph scales single observations: feed it every row of every window.
-        return {name: _as_raw(tf.reshape(raw_window[:, :, i], [-1]), raw_spec[name])
+        return {name: dense_to_raw_feature(tf.reshape(raw_window[:, :, i], [-1]), raw_spec[name])
                 for i, name in enumerate(columns)}
 
     def to_model_inputs(transformed):
@@ -214,7 +209,7 @@ def serving_metadata(
                        "(10-minute steps), oldest first, columns in `columns` order; NaN "
                        "or the sentinel where a value is missing (the model fills it from "
                        "the window's earlier values, else the train mean)",
-            "output": OUTPUT_KEY,
+            "output": TASK.output_key,
             "output_meaning": f"air temperature {window.delay} rows after the last "
                               "observation, in degC",
         },
@@ -229,3 +224,19 @@ def serving_metadata(
         "target": features.JENA_TEMPERATURE,
         "missing_value": {"nan": True, "sentinel": features.JENA_SENTINEL},
     }
+
+
+def _unbound(*_):
+    raise ValueError("this task depends on the data: call TrainerTask.resolve() first")
+
+
+TASK = TrainerTask(
+    name="jena",
+    loss="mae",  # on the normalized temperature, as in the book; ×std gives °C
+    metrics=(),  # bind adds mae_degc
+    raw_features=(),  # bind: the columns present
+    serving_spec=None,  # bind: [None, lookback / step, columns]
+    to_raw_features=_unbound,
+    make_dataset=make_dataset,
+    bind=bind,
+)

@@ -12,13 +12,15 @@ import tensorflow_transform as tft
 import tf_keras as keras
 from tfx import v1 as tfx
 
-from pipeline.config import TrainConfig
-from trainer import data, export, models, strategy, tasks, train
+from core import names
+from core.config import TrainConfig
+from trainer import data, export, models, strategy, train
+from trainer import task as task_lib
 
-METADATA_FILE = "training_summary.json"
+METADATA_FILE = names.TRAINING_SUMMARY_FILE
 
 
-def build_model(config: TrainConfig, model_spec: models.ModelSpec, task: tasks.TrainerTask,
+def build_model(config: TrainConfig, model_spec: models.ModelSpec, task: task_lib.TrainerTask,
                 tf_transform_output: tft.TFTransformOutput) -> keras.Model:
     """The zoo model for `config`, as trained, evaluated and served (the task's wrapper on)."""
     model_kwargs = dict(task.model_kwargs)
@@ -37,7 +39,7 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
     config = TrainConfig.from_dict(fn_args.custom_config["train"])
     model_spec = models.get_model_spec(config.model, config.task)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    task = tasks.get_task(config.task).resolve(config, tf_transform_output)
+    task = task_lib.get_task(config.task).resolve(config, tf_transform_output)
     keras.utils.set_random_seed(config.seed)
 
     def dataset(files, training):

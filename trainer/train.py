@@ -8,8 +8,8 @@ import time
 import tensorflow as tf
 import tf_keras as keras
 
-from pipeline.config import TrainConfig
-from trainer.tasks import TrainerTask
+from core.config import TrainConfig
+from trainer.task import TrainerTask
 
 
 class EpochLogger(keras.callbacks.Callback):

@@ -1,14 +1,9 @@
 """Time-series windows (DLwP 6.3), generated on the fly with tf.data from a time-sorted series.
 
-Used by the Trainer (trainer/jena.py, on the transformed splits) and by the Evaluator's window
-examples (components/jena_windows.py, on the raw test split), so both see the same windows.
-
-A window starting at row `s` holds rows `s, s + step, ..., s + lookback - step` and its target is
-row `s + span` with `span = lookback - step + delay`: `delay` rows after the last observation.
-Windows are taken per split, so they never cross a split boundary, and a window is kept only when
-every step from its first row to its target is the series' regular interval, so it never crosses
-a time gap, and only when its target holds a value. Only the start rows are stored; each batch is
-gathered from the series when read.
+The Trainer (trainer/jena.py) batches the windows core/windows.py finds in each transformed
+split, the same windows the Evaluators' examples hold (components/jena_windows.py). Windows are
+taken per split, so they never cross a split boundary. Only the start rows are stored; each
+batch is gathered from the series when read.
 
 Missing observations inside a window (NaN after the Transform graph) are filled by
 `forward_fill`, the first layer of every Jena model (trainer/jena.py): it looks only at earlier
@@ -20,53 +15,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from pipeline.config import WindowConfig
-
-
-def regular_interval(timestamps: np.ndarray) -> int:
-    """The series' most common step between consecutive timestamps (600 s for Jena)."""
-    steps = np.diff(np.asarray(timestamps, dtype=np.int64))
-    steps = steps[steps > 0]
-    if steps.size == 0:
-        raise ValueError(f"cannot find the time step of a series of {len(timestamps)} rows")
-    values, counts = np.unique(steps, return_counts=True)
-    return int(values[np.argmax(counts)])
-
-
-def window_starts(
-    timestamps: np.ndarray, window: WindowConfig, interval: int | None = None,
-    has_target: np.ndarray | None = None,
-) -> np.ndarray:
-    """Start rows of every window whose rows, first observation to target, are evenly spaced.
-
-    Args:
-      timestamps: strictly increasing int64 seconds of one split.
-      interval: the regular step in seconds; default: the most common step of the series.
-      has_target: [rows] bool, whether a row's temperature can be a target (it was measured);
-        default: every row.
-
-    Returns:
-      int64 start rows, ascending.
-
-    Raises:
-      ValueError: the timestamps are not strictly increasing.
-    """
-    timestamps = np.asarray(timestamps, dtype=np.int64)
-    steps = np.diff(timestamps)
-    if np.any(steps <= 0):
-        row = int(np.argmax(steps <= 0))
-        raise ValueError(f"timestamps must be strictly increasing: row {row + 1} "
-                         f"({timestamps[row + 1]}) follows {timestamps[row]}")
-    if len(timestamps) <= window.span:
-        return np.zeros([0], np.int64)
-    interval = interval or regular_interval(timestamps)
-    # breaks[i] = number of irregular steps among the first i steps.
-    breaks = np.concatenate([[0], np.cumsum(steps != interval)])
-    starts = np.arange(len(timestamps) - window.span, dtype=np.int64)
-    keep = breaks[starts + window.span] == breaks[starts]
-    if has_target is not None:
-        keep &= np.asarray(has_target, bool)[starts + window.span]
-    return starts[keep]
+from core.config import WindowConfig
+from core.windows import input_offsets
 
 
 def forward_fill(window: tf.Tensor) -> tf.Tensor:
@@ -91,11 +41,6 @@ def forward_fill(window: tf.Tensor) -> tf.Tensor:
     source = tf.transpose(tf.maximum(last, 0), [0, 2, 1])
     filled = tf.transpose(tf.gather(by_column, source, batch_dims=2), [0, 2, 1])
     return tf.where(last >= 0, filled, tf.zeros_like(window))
-
-
-def input_offsets(window: WindowConfig) -> np.ndarray:
-    """Row offsets of a window's observations from its start row."""
-    return np.arange(0, window.lookback, window.step, dtype=np.int64)
 
 
 def make_window_dataset(

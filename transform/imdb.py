@@ -6,8 +6,9 @@ from typing import Any
 
 import tensorflow as tf
 
-from pipeline.config import TextConfig
-from transform import features, text
+from core import features
+from core.config import TextConfig
+from transform import text
 
 
 def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from transform import features
+from core import features
 from transform.text import as_vector
 
 

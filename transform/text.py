@@ -11,7 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from pipeline.config import TextConfig
+from core.config import TextConfig
 
 # Punctuation becomes its own token ("great!" -> "great", "!"), as a word-level tokenizer should;
 # the book's Keras Tokenizer dropped it instead, which loses "!" and "?" as sentiment cues.

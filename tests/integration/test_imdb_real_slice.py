@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from shared_data import shared_file
 
+from cli import main as cli
 from components import datasets
-from pipeline import cli, results
+from pipeline import results
 
 pytestmark = pytest.mark.integration
 PER_FOLDER = 60  # reviews kept from each of train/pos, train/neg, test/pos, test/neg

@@ -10,7 +10,8 @@ import pytest
 @pytest.fixture(scope="session")
 def imdb_small_run(tmp_path_factory):
     """Runs the IMDB pipeline once on 400 fixture reviews; returns (config, RunSummary)."""
-    from pipeline import config, local_runner
+    from core import config
+    from pipeline import local_runner
 
     root = tmp_path_factory.mktemp("imdb_e2e")
     data_root = imdb_fixture.write_aclimdb(root / "data", per_class=100)
@@ -40,7 +41,8 @@ def jena_small_run(tmp_path_factory):
 
     Two days of history (lookback 288, hourly steps), a 6-hour forecast, the GRU for 2 epochs.
     """
-    from pipeline import config, local_runner
+    from core import config
+    from pipeline import local_runner
 
     root = tmp_path_factory.mktemp("jena_e2e")
     csv_path = jena_fixture.damaged_csv(root, JENA_DAMAGE, JENA_DROPPED_ROWS)

@@ -144,7 +144,8 @@ def test_raw_csv_windows_served_equal_what_the_evaluator_scored(
 def test_results_hold_baseline_and_model_mae_in_celsius(pipeline_run, reference_windows):
     import tensorflow as tf
 
-    from pipeline import results, tasks
+    from core import tasks
+    from pipeline import results
 
     _, summary = pipeline_run
     _, raw, target = reference_windows

@@ -16,7 +16,8 @@ GLOVE_WORDS = imdb_fixture.POSITIVE[:4] + imdb_fixture.NEUTRAL  # some cue words
 
 @pytest.fixture(scope="module")
 def zoo_run(tmp_path_factory):
-    from pipeline import cli, results
+    from cli import main as cli
+    from pipeline import results
 
     root = tmp_path_factory.mktemp("zoo_e2e")
     data = imdb_fixture.write_aclimdb(root / "data", per_class=60)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from pipeline import cli
-from pipeline.config import EvalConfig, PipelineConfig, TextConfig, TrainConfig
+from cli import main as cli
+from cli import run as cli_run
+from core.config import EvalConfig, PipelineConfig, TextConfig, TrainConfig
 
 
 def test_pipeline_config_round_trips_through_json():
@@ -39,7 +40,7 @@ def test_beam_args_switch_to_multiprocessing():
 def test_cli_flags_override_only_what_is_given(tmp_path):
     args = cli.build_parser().parse_args(
         ["run", "imdb", "--epochs", "3", "--min-accuracy", "0.9", "--output-dir", str(tmp_path)])
-    cfg = cli.config_from_args(args, "/data/aclImdb")
+    cfg = cli_run.config_from_args(args, "/data/aclImdb")
     assert cfg.train.epochs == 3 and cfg.eval.min_accuracy == 0.9
     assert cfg.train.batch_size == TrainConfig().batch_size
     assert cfg.train.model == "imdb_lstm"
@@ -56,52 +57,54 @@ def test_cli_reports_a_bad_data_dir_without_a_traceback(tmp_path, capsys):
 def test_model_defaults_apply_under_the_flags(tmp_path):
     args = cli.build_parser().parse_args(
         ["run", "imdb", "--model", "embedding_flatten", "--output-dir", str(tmp_path)])
-    cfg = cli.config_from_args(args, "/data/aclImdb")
+    cfg = cli_run.config_from_args(args, "/data/aclImdb")
     assert cfg.train.model == "imdb_embedding_flatten"
     assert (cfg.train.embedding_dim, cfg.train.text.sequence_length) == (8, 20)
     assert cfg.train.text.max_tokens == TextConfig().max_tokens
     args = cli.build_parser().parse_args(
         ["run", "imdb", "--model", "conv1d", "--sequence-length", "300"])
-    cfg = cli.config_from_args(args, "/data/aclImdb")
+    cfg = cli_run.config_from_args(args, "/data/aclImdb")
     assert (cfg.train.embedding_dim, cfg.train.learning_rate) == (128, 1e-4)
     assert cfg.train.text.sequence_length == 300
 
 
 def test_mixed_precision_flag():
     parser = cli.build_parser()
-    flagged = cli.config_from_args(parser.parse_args(["run", "imdb", "--mixed-precision"]), "/d")
+    flagged = cli_run.config_from_args(
+        parser.parse_args(["run", "imdb", "--mixed-precision"]), "/d")
     assert flagged.train.mixed_precision
-    assert not cli.config_from_args(parser.parse_args(["run", "imdb"]), "/d").train.mixed_precision
+    default = cli_run.config_from_args(parser.parse_args(["run", "imdb"]), "/d")
+    assert not default.train.mixed_precision
 
 
 def test_several_models_in_order_without_duplicates():
     args = cli.build_parser().parse_args(
         ["run", "imdb", "--model", "lstm,conv1d", "--model", "imdb_lstm", "--model", "glove"])
-    assert cli.model_names(args) == ["imdb_lstm", "imdb_conv1d", "imdb_glove"]
-    assert cli.model_names(cli.build_parser().parse_args(["run", "jena"])) == ["jena_gru"]
+    assert cli_run.model_names(args) == ["imdb_lstm", "imdb_conv1d", "imdb_glove"]
+    assert cli_run.model_names(cli.build_parser().parse_args(["run", "jena"])) == ["jena_gru"]
     with pytest.raises(ValueError, match="one model expected"):
-        cli.config_from_args(args, "/d")
-    cfg = cli.config_from_args(args, "/d", "imdb_conv1d")
+        cli_run.config_from_args(args, "/d")
+    cfg = cli_run.config_from_args(args, "/d", "imdb_conv1d")
     assert cfg.train.model == "imdb_conv1d" and cfg.train.embedding_dim == 128
 
 
 def test_unknown_model_in_a_list_names_the_choices():
     args = cli.build_parser().parse_args(["run", "imdb", "--model", "lstm,nope"])
     with pytest.raises(ValueError, match="unknown imdb model 'nope'"):
-        cli.model_names(args)
+        cli_run.model_names(args)
 
 
 def test_bag_and_glove_models_get_their_book_settings_and_flags():
     parser = cli.build_parser()
-    bag = cli.config_from_args(parser.parse_args(
+    bag = cli_run.config_from_args(parser.parse_args(
         ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "multi_hot"]), "/d")
     assert (bag.train.text.representation, bag.train.text.ngrams) == ("multi_hot", 2)
     assert bag.train.text.max_tokens == 20_000 and bag.train.dropout == 0.5
-    glove = cli.config_from_args(parser.parse_args(
+    glove = cli_run.config_from_args(parser.parse_args(
         ["run", "imdb", "--model", "glove", "--glove", "/g.txt"]), "/d")
     assert glove.train.glove_path == "/g.txt" and glove.train.max_train_examples == 200
     assert glove.train.text.sequence_length == 100
-    chars = cli.config_from_args(parser.parse_args(
+    chars = cli_run.config_from_args(parser.parse_args(
         ["run", "imdb", "--model", "conv1d", "--tokenizer", "char", "--max-tokens", "80"]), "/d")
     assert (chars.train.text.tokenizer, chars.train.text.max_tokens) == ("char", 80)
 
@@ -109,10 +112,10 @@ def test_bag_and_glove_models_get_their_book_settings_and_flags():
 def test_a_representation_the_model_cannot_read_is_rejected():
     parser = cli.build_parser()
     with pytest.raises(ValueError, match="imdb_lstm reads the sequence representation"):
-        cli.config_from_args(parser.parse_args(
+        cli_run.config_from_args(parser.parse_args(
             ["run", "imdb", "--representation", "tfidf", "--ngrams", "2"]), "/d")
     with pytest.raises(ValueError, match="imdb_bag_of_ngrams reads a bag"):
-        cli.config_from_args(parser.parse_args(
+        cli_run.config_from_args(parser.parse_args(
             ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "sequence",
              "--ngrams", "1"]), "/d")
 
@@ -136,9 +139,9 @@ def test_models_command_lists_the_zoo_with_book_numbers(capsys):
 def test_windows_too_short_for_a_convnet_fail_before_the_pipeline_runs():
     parser = cli.build_parser()
     with pytest.raises(ValueError, match="jena_conv1d needs windows of >= 61.*gives 48"):
-        cli.config_from_args(parser.parse_args(
+        cli_run.config_from_args(parser.parse_args(
             ["run", "jena", "--model", "conv1d", "--lookback", "288", "--step", "6"]), "/d")
-    cfg = cli.config_from_args(parser.parse_args(
+    cfg = cli_run.config_from_args(parser.parse_args(
         ["run", "jena", "--model", "conv1d", "--lookback", "288", "--step", "3",
          "--dropout", "0.3", "--recurrent-dropout", "0.1"]), "/d")
     assert cfg.train.window.sequence_length == 96

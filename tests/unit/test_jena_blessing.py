@@ -11,8 +11,8 @@ from tensorflow_model_analysis.metrics import metric_specs
 from tfx.types import standard_artifacts
 
 from components import blessing
+from core.config import EvalConfig
 from pipeline import eval_configs
-from pipeline.config import EvalConfig
 
 
 def validate(eval_config: tfma.EvalConfig, candidate_mae: float, baseline_mae: float) -> bool:

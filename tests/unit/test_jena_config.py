@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from pipeline import cli, results
-from pipeline import config as config_lib
+from cli import main as cli
+from cli import run as cli_run
+from core import config as config_lib
+from pipeline import results
 
 
 def test_window_defaults_are_the_books_and_validated():
@@ -46,33 +48,27 @@ def _args(*argv):
 
 
 def test_cli_maps_jena_flags_and_short_model_names():
-    cfg = cli.config_from_args(
+    cfg = cli_run.config_from_args(
         _args("jena", "--lookback", "48", "--step", "6", "--delay", "12", "--model", "dense",
               "--epochs", "3", "--baseline-margin", "0.05"), "/data/jena.csv")
     assert cfg.train.window == config_lib.WindowConfig(48, 6, 12)
     assert cfg.train.model == "jena_dense" and cfg.train.text is None
     assert cfg.train.epochs == 3 and cfg.eval.baseline_margin == 0.05
-    assert cli.config_from_args(_args("jena"), "/d.csv").train.window == (
+    assert cli_run.config_from_args(_args("jena"), "/d.csv").train.window == (
         config_lib.WindowConfig())
-    assert cli.config_from_args(_args("jena", "--model", "jena_gru"), "/d.csv").train.model == (
+    assert cli_run.config_from_args(_args("jena", "--model", "jena_gru"), "/d.csv").train.model == (
         "jena_gru")
 
 
 def test_cli_rejects_flags_of_the_other_task_and_unknown_models():
     with pytest.raises(ValueError, match="--lookback do not apply to task imdb"):
-        cli.config_from_args(_args("imdb", "--lookback", "48"), "/aclImdb")
+        cli_run.config_from_args(_args("imdb", "--lookback", "48"), "/aclImdb")
     with pytest.raises(ValueError, match="--max-tokens do not apply to task jena"):
-        cli.config_from_args(_args("jena", "--max-tokens", "10"), "/d.csv")
+        cli_run.config_from_args(_args("jena", "--max-tokens", "10"), "/d.csv")
     with pytest.raises(ValueError, match="unknown jena model 'lstm'"):
-        cli.config_from_args(_args("jena", "--model", "lstm"), "/d.csv")
-    imdb = cli.config_from_args(_args("imdb"), "/aclImdb")
+        cli_run.config_from_args(_args("jena", "--model", "lstm"), "/d.csv")
+    imdb = cli_run.config_from_args(_args("imdb"), "/aclImdb")
     assert imdb.train.window is None and imdb.train.text == config_lib.TextConfig()
-
-
-def test_cli_task_names_match_the_registry():
-    from pipeline import tasks
-
-    assert set(cli.TASK_NAMES) == set(tasks.TASKS)
 
 
 def test_report_shows_every_evaluator_with_baseline_mae_in_celsius():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from components import example_gen, jena_gen
-from pipeline.config import JenaIngestConfig
+from core.config import JenaIngestConfig
 
 
 def plain_csv(gz_path, tmp_path, edit=None):

@@ -19,9 +19,11 @@ import tensorflow as tf
 import tf_keras
 
 from components import jena_gen, jena_windows
-from pipeline.config import JenaIngestConfig, TrainConfig, WindowConfig
-from trainer import export, jena, models, run, tasks, windows
-from transform import features
+from core import features
+from core import windows as window_index
+from core.config import JenaIngestConfig, TrainConfig, WindowConfig
+from trainer import export, jena, models, run, windows
+from trainer import task as task_lib
 from transform import jena as jena_transform
 
 WINDOW = WindowConfig(lookback=48, step=6, delay=12)
@@ -92,7 +94,7 @@ def _config(model: str) -> TrainConfig:
 
 
 def _export(model_name, transform_output, export_dir):
-    task = tasks.get_task("jena").resolve(_config(model_name), transform_output)
+    task = task_lib.get_task("jena").resolve(_config(model_name), transform_output)
     spec = models.get_model_spec(model_name, "jena")
     model = run.build_model(_config(model_name), spec, task, transform_output)
     export.export_serving_model(model, spec, task, transform_output, str(export_dir))
@@ -161,8 +163,9 @@ def test_rows_are_scaled_with_train_statistics_and_missing_values_stay_missing(
 def _test_windows(data):
     test = data.splits["test"]
     temperature = test.values[:, data.names.index(features.JENA_TEMPERATURE)]
-    starts = windows.window_starts(test.timestamps, WINDOW, has_target=np.isfinite(temperature))
-    rows = starts[:, None] + windows.input_offsets(WINDOW)[None, :]
+    starts = window_index.window_starts(test.timestamps, WINDOW,
+                                        has_target=np.isfinite(temperature))
+    rows = starts[:, None] + window_index.input_offsets(WINDOW)[None, :]
     return test, starts, test.values[rows].astype(np.float32)
 
 
@@ -179,7 +182,7 @@ def test_serving_signature_on_raw_windows_equals_numpy_on_the_csv(data, dense, c
     forecast = served.signatures["serving_default"](window=tf.constant(raw))["forecast"]
     assert np.isfinite(forecast.numpy()).all()
     mean, std = train_statistics(csv_path, data.names)
-    rows = 3000 + starts[:, None] + windows.input_offsets(WINDOW)[None, :]
+    rows = 3000 + starts[:, None] + window_index.input_offsets(WINDOW)[None, :]
     normalized = numpy_forward_fill((csv_values(csv_path, data.names)[rows] - mean) / std)
     t = data.names.index(features.JENA_TEMPERATURE)
     inner = next(layer for layer in model.layers  # the zoo model behind ForwardFill
@@ -215,7 +218,7 @@ def test_common_sense_baseline_mae_equals_numpy(data, common_sense, csv_path):
     temperature = csv_values(csv_path, data.names)[3000:, t]
     targets = temperature[starts + WINDOW.span]
     # The last measured temperature of the window, else the train mean.
-    observed = temperature[starts[:, None] + windows.input_offsets(WINDOW)[None, :]]
+    observed = temperature[starts[:, None] + window_index.input_offsets(WINDOW)[None, :]]
     last = np.array([row[~np.isnan(row)][-1] if (~np.isnan(row)).any()
                      else train_statistics(csv_path, data.names)[0][t] for row in observed])
     # Windows ending on a missing temperature (rows 3306, 3312; 3300's target, 3312, is missing).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.config import WindowConfig
+from core import windows as window_index
+from core.config import WindowConfig
 from trainer import windows
 
 INTERVAL = 600
@@ -48,7 +49,7 @@ def collect(dataset):
 def test_windows_equal_numpy_reference_with_a_gap(window):
     stamps, values, targets = series()
     expected = reference_windows(values, targets, stamps, window)
-    starts = windows.window_starts(stamps, window)
+    starts = window_index.window_starts(stamps, window)
     assert starts.tolist() == [start for start, _, _ in expected]
     inputs, labels = collect(windows.make_window_dataset(
         values, targets, starts, window, batch_size=7, input_name="window", shuffle=False,
@@ -61,7 +62,7 @@ def test_windows_equal_numpy_reference_with_a_gap(window):
 def test_no_window_crosses_the_gap_and_the_target_is_delay_after_the_last_step():
     stamps, values, targets = series(rows=80, gap_after=(37,))
     window = WindowConfig(12, 3, 5)
-    starts = windows.window_starts(stamps, window)
+    starts = window_index.window_starts(stamps, window)
     # A window covers rows start .. start + span; the gap is between rows 37 and 38.
     assert not any(start <= 37 < start + window.span for start in starts)
     assert starts.min() == 0 and starts.max() == 80 - 1 - window.span
@@ -76,9 +77,9 @@ def test_no_window_crosses_the_gap_and_the_target_is_delay_after_the_last_step()
 def test_short_split_has_no_window_and_the_dataset_says_why():
     stamps, values, targets = series(rows=20, gap_after=())
     window = WindowConfig(18, 6, 3)  # span 15: rows 0..15 fit, so starts 0..4
-    assert windows.window_starts(stamps, window).tolist() == [0, 1, 2, 3, 4]
+    assert window_index.window_starts(stamps, window).tolist() == [0, 1, 2, 3, 4]
     too_long = WindowConfig(18, 6, 8)  # span 20 > 19
-    assert windows.window_starts(stamps, too_long).size == 0
+    assert window_index.window_starts(stamps, too_long).size == 0
     with pytest.raises(ValueError, match="no window fits"):
         windows.make_window_dataset(values, targets, np.zeros([0], np.int64), too_long, 4,
                                     input_name="window", shuffle=False, repeat=False, seed=0)
@@ -87,7 +88,7 @@ def test_short_split_has_no_window_and_the_dataset_says_why():
 def test_shuffled_epochs_hold_the_same_windows_in_another_order():
     stamps, values, targets = series()
     window = WindowConfig(12, 3, 5)
-    starts = windows.window_starts(stamps, window)
+    starts = window_index.window_starts(stamps, window)
     dataset = windows.make_window_dataset(values, targets, starts, window, 16,
                                           input_name="window", shuffle=True, repeat=False,
                                           seed=3)
@@ -102,11 +103,11 @@ def test_shuffled_epochs_hold_the_same_windows_in_another_order():
 def test_window_starts_rejects_unsorted_or_duplicated_timestamps():
     stamps, _, _ = series(rows=10, gap_after=())
     with pytest.raises(ValueError, match="strictly increasing"):
-        windows.window_starts(stamps[::-1], WindowConfig(2, 1, 1))
+        window_index.window_starts(stamps[::-1], WindowConfig(2, 1, 1))
     with pytest.raises(ValueError, match="strictly increasing"):
-        windows.window_starts(np.repeat(stamps, 2), WindowConfig(2, 1, 1))
+        window_index.window_starts(np.repeat(stamps, 2), WindowConfig(2, 1, 1))
 
 
 def test_regular_interval_is_the_most_common_step():
     stamps, _, _ = series(rows=30, gap_after=(5, 9))
-    assert windows.regular_interval(stamps) == INTERVAL
+    assert window_index.regular_interval(stamps) == INTERVAL

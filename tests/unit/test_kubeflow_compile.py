@@ -20,9 +20,9 @@ import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from kubeflow import compile as kubeflow_compile
+from cli import compile as kubeflow_compile
+from core import tasks
 from kubeflow import runner
-from pipeline import tasks
 
 # Every task compiles; the data_root runtime parameter is ExampleGen's input_base (for Jena a
 # folder holding JenaIngestConfig.csv_name).
@@ -172,7 +172,7 @@ def test_runtime_parameters_appear_with_defaults_and_feed_the_components(compile
 
 
 def test_trainer_default_is_what_run_fn_parses(compiled):
-    from pipeline.config import TrainConfig
+    from core.config import TrainConfig
     from pipeline.pipeline import trainer_custom_config
 
     cfg, job, _ = compiled
@@ -278,7 +278,7 @@ def test_beam_runner_presets_reach_the_containers(tmp_path):
 
 
 def test_pipeline_cli_has_the_compile_subcommand(tmp_path):
-    from pipeline import cli
+    from cli import main as cli
 
     args = cli.build_parser().parse_args([
         "compile", "--target", "kubeflow", "--task", "imdb", "--image", IMAGE,
@@ -300,9 +300,9 @@ def test_cli_in_a_fresh_process_elsewhere_compiles_the_same_spec_and_its_paths_i
     # package only. A different hash seed catches set/dict ordering leaking into the spec.
     script = textwrap.dedent(f"""
         import sys
-        from kubeflow import compile
+        from cli import main
         from tfx.utils import import_utils
-        assert compile.main({argv!r}) == 0
+        assert main.main(["compile", *{argv!r}]) == 0
         for path in {sorted(spec_module_paths(job))!r}:
             module, name = path.rsplit(".", 1)
             import_utils.import_func_from_module(module, name)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from zoo_inputs import imdb_config, imdb_inputs
 
-from pipeline.config import TextConfig, TrainConfig
+from core.config import TextConfig, TrainConfig
 from trainer import models, train
-from trainer.tasks import get_task
+from trainer.task import get_task
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in models.MODELS.items() if s.task == "imdb"))

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from pipeline.config import TrainConfig, WindowConfig
+from core.config import TrainConfig, WindowConfig
 from trainer import models, train
-from trainer.tasks import get_task
+from trainer.task import get_task
 
 COLUMNS = ("p_mbar", "t_degc", "rh")
 JENA = sorted(n for n, s in models.MODELS.items() if s.task == "jena")
@@ -77,11 +77,12 @@ def test_specs_carry_the_books_hyperparameters_and_results():
 
 
 def test_cli_applies_the_conv1d_gru_step_under_flags(tmp_path):
-    from pipeline import cli
+    from cli import main as cli
+    from cli import run as cli_run
 
     def window(*argv):
         args = cli.build_parser().parse_args(["run", "jena", "--model", "conv1d_gru", *argv])
-        return cli.config_from_args(args, str(tmp_path / "jena.csv")).train
+        return cli_run.config_from_args(args, str(tmp_path / "jena.csv")).train
 
     default = window()
     assert default.window == WindowConfig(lookback=720, step=3, delay=144)

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from cli import report as report_cli
 from pipeline import report, report_plots, report_render
-from pipeline.report_render import Row
+from pipeline.report_rows import Row
 
 IMDB_HISTORY = {"loss": [0.6, 0.4, 0.3], "accuracy": [0.6, 0.8, 0.9],
                 "val_loss": [0.5, 0.35, 0.4], "val_accuracy": [0.7, 0.86, 0.85]}
@@ -75,7 +76,7 @@ def test_markdown_tables_carry_units_values_and_signed_deltas():
 
 
 def test_html_is_self_contained_with_embedded_png_plots(tmp_path):
-    paths = report.report_render.write_report(_rows(), str(tmp_path / "report"))
+    paths = report.write_report(_rows(), str(tmp_path / "report"))
     page = (tmp_path / "report" / "leaderboard.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 4  # metric bars and curves per task
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", page, re.IGNORECASE)
@@ -183,13 +184,13 @@ def test_imdb_baseline_is_the_last_blessed_candidate():
 
 def _args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    report.add_parser(parser.add_subparsers(dest="command", required=True))
+    report_cli.add_parser(parser.add_subparsers(dest="command", required=True))
     return parser.parse_args(["report", *argv])
 
 
 def test_parser_defaults_and_handler():
     args = _args()
-    assert args.handler is report.run
+    assert args.handler is report_cli.run
     assert (args.output_dir, args.tasks, args.report_dir, args.all_runs) == (
         ["outputs"], None, None, False)
     args = _args("--output-dir", "a", "b", "--task", "jena", "--all-runs")
@@ -197,7 +198,7 @@ def test_parser_defaults_and_handler():
 
 
 def test_error_when_no_metadata_store(tmp_path, capsys):
-    assert report.run(_args("--output-dir", str(tmp_path))) == 2
+    assert report_cli.run(_args("--output-dir", str(tmp_path))) == 2
     assert "no metadata store" in capsys.readouterr().err
     with pytest.raises(report.ReportError):
         report.find_stores([str(tmp_path)], ["imdb"])
@@ -211,15 +212,15 @@ def test_error_when_no_run_trained_a_model(tmp_path, capsys):
     config = metadata_store_pb2.ConnectionConfig()
     config.sqlite.filename_uri = str(tmp_path / "metadata" / "imdb-pipeline.sqlite")
     metadata_store.MetadataStore(config)  # an empty store, as a run that failed at once
-    assert report.run(_args("--output-dir", str(tmp_path))) == 2
+    assert report_cli.run(_args("--output-dir", str(tmp_path))) == 2
     assert "trained a model" in capsys.readouterr().err
     assert not (tmp_path / "report").exists()
 
 
 def test_report_metrics_agree_with_the_pipeline():
-    from pipeline import config, pipeline, tasks
+    from core import config, names, tasks
 
-    assert report.CANDIDATE_TRAINER == pipeline.TRAINER_ID
+    assert report.CANDIDATE_TRAINER == names.TRAINER
     cfg = config.PipelineConfig(task="jena", data_root="x", train=config.TrainConfig(
         task="jena", model="jena_gru", text=None, window=config.WindowConfig()))
     assert cfg.metadata_path.endswith("jena" + report.STORE_SUFFIX)

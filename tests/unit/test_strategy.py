@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 from zoo_inputs import imdb_config, imdb_inputs
 
-from pipeline.config import TrainConfig, WindowConfig
+from core.config import TrainConfig, WindowConfig
 from trainer import models, strategy, train
-from trainer.tasks import get_task
+from trainer.task import get_task
 
 COLUMNS = ("p_mbar", "t_degc", "rh")
 

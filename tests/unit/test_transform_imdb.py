@@ -11,7 +11,7 @@ import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
-from pipeline.config import TextConfig
+from core.config import TextConfig
 from transform import imdb, text
 
 RAW_SPEC = {"text": tf.io.FixedLenFeature([1], tf.string),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from pipeline.config import TextConfig, TrainConfig
+from core import features
+from core.config import TextConfig, TrainConfig
 from trainer import models
-from transform import features
 
 
 def imdb_config(name: str, **overrides) -> TrainConfig:

@@ -11,8 +11,10 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from pipeline.config import TrainConfig
-from transform import features
+from core import features
+from core.config import TrainConfig
+from trainer import glove
+from trainer.models.spec import ModelSpec
 
 INPUT_KEY = features.IMDB_SEQUENCE
 
@@ -139,3 +141,39 @@ def build_conv1d(config: TrainConfig) -> keras.Model:
     x = keras.layers.Conv1D(config.units, 7, activation="relu")(x)
     x = keras.layers.GlobalMaxPooling1D()(x)
     return _classifier(tokens, x, "imdb_conv1d")
+
+
+# DLwP 6.1.3: 200 training reviews cut to 100 tokens, Dense(32) head, batch 32.
+_GLOVE_EXPERIMENT = {"max_train_examples": 200, "batch_size": 32,
+                     "text": {"sequence_length": 100}}
+
+MODELS: dict[str, ModelSpec] = {
+    # IMDB: `book` is the accuracy the chapter reports (validation unless noted; ours is test).
+    "imdb_embedding_flatten": ModelSpec(
+        "imdb", build_embedding_flatten,
+        defaults={"embedding_dim": 8, "batch_size": 32, "text": {"sequence_length": 20}},
+        book=0.76, reference="DLwP 6.1.2, listing 6.7: ~76% val"),
+    "imdb_glove": ModelSpec(
+        "imdb", build_glove, prepare=glove.pretrained_embedding,
+        defaults={**_GLOVE_EXPERIMENT}, book=0.54,
+        reference="DLwP 6.1.3, listings 6.10-6.17: frozen GloVe, 200 samples; ~54% test"),
+    "imdb_glove_random": ModelSpec(
+        "imdb", build_dense_embedding, defaults={**_GLOVE_EXPERIMENT, "embedding_dim": 100},
+        book=0.52, reference="DLwP 6.1.3, same network, learned embedding: low 50s (approx.)"),
+    "imdb_simple_rnn": ModelSpec("imdb", build_simple_rnn, book=0.85,
+                                 reference="DLwP 6.2.1, listing 6.22: ~85% val"),
+    "imdb_lstm": ModelSpec("imdb", build_lstm, book=0.89,
+                           reference="DLwP 6.2.3, listing 6.27: ~89% val"),
+    "imdb_gru": ModelSpec("imdb", build_gru,
+                          reference="GRU(32) in place of listing 6.27's LSTM; no book number"),
+    "imdb_bilstm": ModelSpec("imdb", build_bilstm, book=0.886,
+                             reference="DLwP 6.3.8, listing 6.42: ~88.6% val"),
+    "imdb_conv1d": ModelSpec(
+        "imdb", build_conv1d, defaults={"embedding_dim": 128, "learning_rate": 1e-4},
+        book=0.838, reference="DLwP 6.4.3, listing 6.46: ~83.8% val"),
+    "imdb_bag_of_ngrams": ModelSpec(
+        "imdb", build_bag_of_ngrams,
+        defaults={"units": 16, "dropout": 0.5, "batch_size": 32, "text": {
+            "representation": "tfidf", "ngrams": 2, "max_tokens": 20_000}},
+        book=0.90, reference="DLwP 2nd ed. 11.3.3, TF-IDF bigrams + Dense(16): ~90% test"),
+}

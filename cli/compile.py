@@ -1,18 +1,19 @@
-"""`python -m pipeline compile --target kubeflow ...`: compile a task's pipeline to KFP v2.
+"""`tfx-text compile --target kubeflow ...`: compile a task's pipeline to KFP v2.
 
-The same flags work as `python -m kubeflow.compile ...`. Flags map onto `PipelineConfig` exactly
-as for `run` (pipeline.cli.config_from_args); only the paths, the image and the Beam runner are
-specific to the cluster. Nothing is read or downloaded at compile time: `--data-root` and
-`--pipeline-root` are paths on the cluster.
+Flags map onto `PipelineConfig` exactly as for `run`, through the same resolver
+(pipeline/configure.py); only the paths, the image and the Beam runner are specific to the
+cluster. Nothing is read or downloaded at compile time: `--data-root` and `--pipeline-root`
+are paths on the cluster.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import sys
 
+from cli import flags
+from core import config as config_lib
+from core import tasks
 from kubeflow import beam_presets
 
 TARGETS = ("kubeflow",)
@@ -23,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=TARGETS, required=True,
                         help="orchestrator (kubeflow: KFP v2 spec for Kubeflow Pipelines or "
                              "Vertex AI Pipelines)")
-    parser.add_argument("--task", required=True, help="task name from pipeline.tasks.TASKS")
+    parser.add_argument("--task", required=True, help="task name from core.tasks.TASKS")
     parser.add_argument("--image", required=True,
                         help="pipeline image for every component (built from kubeflow/Dockerfile)")
     parser.add_argument("--pipeline-root", required=True,
@@ -39,9 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(kfp.Client)")
     parser.add_argument("--serving-root", help="Pusher target root (default: ROOT/serving)")
     config = parser.add_argument_group("pipeline config (as for run; defaults from the config)")
-    from pipeline import cli  # imported late: pipeline.cli imports this module
-
-    cli.add_config_arguments(config)
+    flags.add_config_arguments(config)
     config.add_argument("--schema", dest="schema_path", help="curated schema.pbtxt (cluster path)")
     config.add_argument("--no-cache", action="store_true", help="disable KFP caching")
     beam = parser.add_argument_group("Beam (kubeflow/beam_presets.py)")
@@ -62,10 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds the `compile` subcommand to a CLI's subparsers (see pipeline/cli.py)."""
+    """Adds the `compile` subcommand to a CLI's subparsers (see cli/main.py)."""
     parser = subparsers.add_parser("compile", help="compile a task's pipeline for Kubeflow",
                                    description=__doc__.splitlines()[0])
     add_arguments(parser)
+    parser.set_defaults(handler=run)
     return parser
 
 
@@ -93,33 +93,34 @@ def beam_args(args: argparse.Namespace) -> list[str]:
     return preset + list(args.beam_args)
 
 
-def config_from_args(args: argparse.Namespace):
-    """Builds the PipelineConfig with `run`'s flag mapping, then sets the cluster paths.
+def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
+    """Builds the PipelineConfig with `run`'s resolver, then sets the cluster paths.
 
     Raises:
       ValueError: unknown task, bad flag values or missing Beam runner settings.
     """
-    from pipeline import cli as pipeline_cli
-    from pipeline import tasks
-
-    tasks.get_task_spec(args.task)
-    # `run`'s defaults stand in for any flag that `run` has and compile does not, so this
-    # mapping stays the one in pipeline.cli even as `run` grows task-specific flags.
-    run_defaults = vars(pipeline_cli.build_parser().parse_args(["run", args.task]))
-    cfg = pipeline_cli.config_from_args(argparse.Namespace(**(run_defaults | vars(args))),
-                                        data_root=args.data_root)
+    from pipeline import configure  # loads Keras: not needed for --help
     from trainer import models
 
-    if models.MODELS[cfg.train.model].needs_glove and not cfg.train.glove_path:
-        raise ValueError(f"{cfg.train.model} needs --glove: a GloVe file the cluster can read "
+    tasks.get_task_spec(args.task)
+    names = configure.model_names(args.task, flags.given_models(args))
+    if len(names) > 1:
+        raise ValueError(f"one model expected here (one per compiled pipeline), got {names}")
+    train = configure.train_config(args.task, names[0], flags.train_overrides(args))
+    if models.MODELS[train.model].needs_glove and not train.glove_path:
+        raise ValueError(f"{train.model} needs --glove: a GloVe file the cluster can read "
                          "(e.g. gs://bucket/glove.6B.100d.txt)")
-    return dataclasses.replace(cfg, output_dir=args.pipeline_root,
-                               serving_root=args.serving_root, beam_args=tuple(beam_args(args)))
+    return config_lib.PipelineConfig(
+        task=args.task, data_root=args.data_root, output_dir=args.pipeline_root,
+        serving_root=args.serving_root, beam_args=tuple(beam_args(args)),
+        enable_cache=not args.no_cache, schema_path=args.schema_path, train=train,
+        eval=configure.eval_config(flags.eval_overrides(args)),
+        **({"beam_workers": args.beam_workers} if args.beam_workers is not None else {}))
 
 
 def run(args: argparse.Namespace) -> int:
     """Compiles and writes the spec; returns the process exit code."""
-    from kubeflow import runner
+    from kubeflow import runner  # loads TFX: not needed for --help
 
     try:
         cfg = config_from_args(args)
@@ -138,16 +139,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {', '.join(resolvers)} use KFP resolver executors, which Vertex AI "
               f"Pipelines runs and the open-source KFP backend rejects (docs/kubeflow.md)")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = argparse.ArgumentParser(prog="python -m kubeflow.compile",
-                                     description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

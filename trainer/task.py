@@ -1,6 +1,8 @@
-"""What the task-agnostic trainer needs to know about each task.
+"""What the task-agnostic trainer needs to know about a task: the `TrainerTask` interface.
 
 `trainer/train.py` and `trainer/export.py` never branch on the task: they read a `TrainerTask`.
+Each task declares its own in its stage module (`trainer/imdb.py`, `trainer/jena.py`), named by
+its registry entry (core/tasks.py), which also holds the label and output names.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
-from pipeline.config import TrainConfig
-from trainer import jena
-from transform import features
+from core import tasks as registry
+from core.config import TrainConfig
 
 RawToFeatures = Callable[[tf.Tensor, tft.TFTransformOutput], dict[str, tf.Tensor]]
 # (file patterns, data accessor, Transform output, config, training) -> (inputs, label) batches
@@ -31,13 +32,11 @@ class TrainerTask:
     a time series, windowed in the trainer); left at None, the IMDB behaviour applies.
     """
 
-    label_key: str  # label of the Evaluator's examples (and of the training batches by default)
+    name: str  # the registry entry (core/tasks.py)
     loss: str
     metrics: tuple[Any, ...]  # Keras metric names or objects
-    serving_input: str  # input name of the `serving_default` signature
     raw_features: tuple[str, ...]  # raw tf.Example features a prediction needs (no label)
     serving_spec: tf.TensorSpec | None  # raw request tensor (text, or a window of observations)
-    output_key: str  # output name of both serving signatures
     to_raw_features: RawToFeatures  # raw request -> raw feature dict for the TFT layer
     # Model output [batch, 1] -> served value [batch] (e.g. de-normalization for regression).
     postprocess: Callable[[tf.Tensor, tft.TFTransformOutput], tf.Tensor] = (
@@ -56,6 +55,16 @@ class TrainerTask:
     # Fills in what depends on the data and config (column order, window shape, statistics).
     bind: Callable[[TrainerTask, TrainConfig, tft.TFTransformOutput], TrainerTask] | None = None
 
+    @property
+    def label_key(self) -> str:
+        """Label of the Evaluator's examples (and of the training batches by default)."""
+        return registry.get_task_spec(self.name).label_key
+
+    @property
+    def output_key(self) -> str:
+        """Output name of both serving signatures."""
+        return registry.get_task_spec(self.name).output_key
+
     def resolve(self, config: TrainConfig, tf_transform_output: tft.TFTransformOutput):
         """The task bound to this run's config and Transform output."""
         return self.bind(self, config, tf_transform_output) if self.bind else self
@@ -70,42 +79,10 @@ def dense_to_raw_feature(values: tf.Tensor, spec) -> tf.Tensor | tf.SparseTensor
     return tf.SparseTensor(indices, values, [batch, 1])
 
 
-def _imdb_raw_features(text: tf.Tensor, tf_transform_output: tft.TFTransformOutput):
-    spec = tf_transform_output.raw_feature_spec()[features.IMDB_TEXT]
-    return {features.IMDB_TEXT: dense_to_raw_feature(text, spec)}
-
-
-def _unbound(*_):
-    raise ValueError("this task depends on the data: call TrainerTask.resolve() first")
-
-
-TASKS: dict[str, TrainerTask] = {
-    "imdb": TrainerTask(
-        label_key=features.IMDB_LABEL,
-        loss="binary_crossentropy",
-        metrics=("accuracy",),
-        serving_input=features.IMDB_TEXT,
-        raw_features=(features.IMDB_TEXT,),
-        serving_spec=tf.TensorSpec([None], tf.string, name=features.IMDB_TEXT),
-        output_key="probability",
-        to_raw_features=_imdb_raw_features,
-    ),
-    "jena": TrainerTask(
-        label_key=features.JENA_WINDOW_TARGET,
-        loss="mae",  # on the normalized temperature, as in the book; ×std gives °C
-        metrics=(),  # bind adds mae_degc
-        serving_input=jena.WINDOW_INPUT,
-        raw_features=(),  # bind: the columns present
-        serving_spec=None,  # bind: [None, lookback / step, columns]
-        output_key=jena.OUTPUT_KEY,
-        to_raw_features=_unbound,
-        make_dataset=jena.make_dataset,
-        bind=jena.bind,
-    ),
-}
-
-
 def get_task(name: str) -> TrainerTask:
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
-    return TASKS[name]
+    """The TrainerTask a registry entry names."""
+    task = registry.load(registry.get_task_spec(name).trainer_task)
+    if not isinstance(task, TrainerTask) or task.name != name:
+        raise ValueError(f"task {name!r}: {registry.get_task_spec(name).trainer_task} is not its "
+                         "TrainerTask")
+    return task

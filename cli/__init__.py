@@ -1,0 +1,1 @@
+"""`tfx-text`: the command line over every layer (run, models, compile, report, predict, serve)."""

@@ -1,7 +1,0 @@
-"""`python -m pipeline ...`: see pipeline/cli.py."""
-
-import sys
-
-from pipeline.cli import main
-
-sys.exit(main())
