@@ -17,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 
 from tfx import v1 as tfx
+from tfx.dsl.components.base import executor_spec
 
-from components import latest_blessed
+from components import atomic_push, latest_blessed
 from components.blessing import MergeBlessings
 from components.validation import AnomaliesGate
 from pipeline import tasks
@@ -133,6 +134,7 @@ def create_pipeline(
         model_blessing=blessing,
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=cfg.push_dir)),
+        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_push.Executor),
     )
 
     components = [example_gen, statistics_gen, schema_gen, example_validator, gate, transform,
