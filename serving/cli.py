@@ -4,9 +4,10 @@
     tfx-text predict jena --window window.csv [--metadata model_metadata.json]
     tfx-text serve --serving-root DIR [--rest-port 8501] [--grpc-port 8500]
 
-`serve` runs tensorflow_model_server with a generated models.config when the binary is on
-PATH, and the local development server (serving/local_server.py) otherwise. Also runnable as
-`python -m serving.cli ...`. Heavy imports happen inside the handlers, so `--help` stays fast.
+`serve` runs tensorflow_model_server with a generated models.config when the binary is on PATH,
+and the local development server (serving/local_server.py) otherwise. Also runnable as
+`python -m serving.cli ...`. The handlers import the serving modules they need, so that
+`tfx-text --help` loads no TensorFlow, and `predict --rest` none either.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("task", choices=("imdb", "jena"))
     predict.add_argument("texts", nargs="*", help="imdb: one or more review texts")
     predict.add_argument("--window", type=pathlib.Path,
-                         help="jena: CSV of one window of raw observations, a row per "
-                              "observation (oldest first); non-numeric columns are ignored")
+                         help="jena: CSV of raw observations, a row each (oldest first); "
+                              "non-numeric columns are ignored, empty cells are missing values")
     predict.add_argument("--metadata", type=pathlib.Path,
                          help="jena: the model's assets.extra/model_metadata.json; picks and "
-                              "orders the CSV columns by header name and subsamples raw "
-                              "10-minute rows every `step` rows")
+                              "orders the CSV columns by header and subsamples raw 10-minute "
+                              "rows every `step` rows")
     where = predict.add_mutually_exclusive_group()
     where.add_argument("--rest", help=f"REST base URL (default: {DEFAULT_REST})")
     where.add_argument("--grpc", help="gRPC host:port, e.g. 127.0.0.1:8500")
@@ -55,18 +56,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                        help="the Pusher's root: <root>/<model>/<version>/")
     serve.add_argument("--rest-port", type=int, default=8501)
     serve.add_argument("--grpc-port", type=int, default=8500)
-    serve.add_argument("--models", nargs="+", help="models to serve (default: every folder "
-                                                    "under the root holding a version)")
-    serve.add_argument("--num-versions", type=int, default=1,
-                       help="versions served per model (latest N; default 1)")
+    serve.add_argument("--models", nargs="+",
+                       help="models to serve (default: every folder holding a version)")
+    serve.add_argument("--num-versions", type=int, default=1, help="latest N served per model")
     serve.add_argument("--poll-seconds", type=float, default=1.0,
                        help="how often new versions are looked for")
     serve.add_argument("--host", default="127.0.0.1", help="local server: interface to bind")
     serve.add_argument("--config-out", type=pathlib.Path,
                        help="where models.config is written (default: a temporary folder)")
-    serve.add_argument("--batching", action="store_true",
-                       help="batch concurrent requests (tensorflow_model_server: per "
-                            "serving/deploy/batching_parameters.txt)")
     serve.add_argument("--local", action="store_true",
                        help="use the local server even when tensorflow_model_server is on PATH")
     serve.set_defaults(handler=serve_command)
@@ -76,9 +73,8 @@ def predict_command(args: argparse.Namespace) -> int:
     from serving import client, errors
 
     try:
-        serving = client.connect(rest=None if args.grpc else (args.rest or DEFAULT_REST),
-                                 grpc=args.grpc, timeout_seconds=args.timeout)
-        with serving:
+        with client.connect(rest=None if args.grpc else (args.rest or DEFAULT_REST),
+                            grpc=args.grpc, timeout_seconds=args.timeout) as serving:
             model = args.model or args.task
             if args.task == "imdb":
                 if not args.texts or args.window:
@@ -91,69 +87,62 @@ def predict_command(args: argparse.Namespace) -> int:
                 if args.window is None or args.texts:
                     raise ValueError("predict jena takes --window FILE.csv (and no texts)")
                 metadata = json.loads(args.metadata.read_text()) if args.metadata else None
-                window = read_window_csv(args.window, metadata)
-                forecast = serving.forecast_temperature(window, model, args.version)
+                forecast = serving.forecast_temperature(read_window_csv(args.window, metadata),
+                                                        model, args.version)
                 print(f"{float(forecast[0]):.2f} °C forecast from {args.window}")
-    except errors.ServingError as error:
+    except (errors.ServingError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, errors.ServingError) else 2
     return 0
 
 
 def read_window_csv(path: pathlib.Path, metadata: dict | None = None) -> np.ndarray:
     """One window [steps, features] of raw observations from a CSV file.
 
-    Without `metadata`, the numeric columns are taken in file order and every row is one
-    observation. With the model's metadata (model_metadata.json), columns are picked by header
-    name (feature or original name, e.g. `t_degc` or `T (degC)`) in the model's order, and a
-    file of raw 10-minute rows (at least `lookback` rows) is reduced to its last window: every
-    `step`-th row of the last `lookback`.
+    Without `metadata`, the numeric columns are taken in file order, a row per observation. With
+    the model's model_metadata.json, columns are picked by header (feature or original name,
+    e.g. `t_degc` or `T (degC)`) in the model's order, and a file of raw 10-minute rows (at
+    least `lookback` of them) is reduced to its last window, every `step`-th row. Empty cells
+    become NaN (a missing value, which the model's graph repairs).
 
     Raises:
       ValueError: no numeric data, missing columns, or too few rows for a window.
     """
     with open(path, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle) if row]
-    if not rows:
-        raise ValueError(f"{path} is empty")
-    header = rows[0] if not all(_is_number(cell) for cell in rows[0]) else None
+    header = rows[0] if rows and not all(_number(cell) is not None for cell in rows[0]) else None
     body = rows[1:] if header else rows
     if not body:
-        raise ValueError(f"{path} has a header but no rows")
-    numeric = [i for i in range(len(body[0])) if all(_is_number(row[i]) for row in body)]
+        raise ValueError(f"{path} has no rows of observations")
     if metadata is not None and header is not None:
         names = {name: i for i, name in enumerate(header)}
-        chosen = []
-        for column in metadata["columns"]:
-            index = names.get(column["feature"], names.get(column.get("original") or ""))
-            if index is None:
-                raise ValueError(f"{path} has no column {column['feature']!r} "
-                                 f"({column.get('original')!r}); header: {header}")
-            chosen.append(index)
+        chosen = [names.get(column["feature"], names.get(column.get("original") or ""))
+                  for column in metadata["columns"]]
+        if None in chosen:
+            missing = metadata["columns"][chosen.index(None)]
+            raise ValueError(f"{path} has no column {missing['feature']!r} "
+                             f"({missing.get('original')!r}); header: {header}")
     else:
-        chosen = numeric
+        chosen = [i for i in range(len(body[0])) if any(row[i].strip() for row in body)
+                  and all(_number(row[i]) is not None for row in body)]
     if not chosen:
         raise ValueError(f"{path} has no numeric columns")
-    window = np.array([[float(row[i]) for i in chosen] for row in body], dtype=np.float32)
-    if metadata is not None:
-        shape = metadata["window"]
-        if len(window) != shape["sequence_length"]:
-            if len(window) < shape["lookback"]:
-                raise ValueError(f"{path} has {len(window)} rows: give {shape['sequence_length']} "
-                                 f"observations or at least {shape['lookback']} raw rows")
-            window = window[-shape["lookback"]:][::shape["step"]]
+    window = np.array([[_number(row[i]) for i in chosen] for row in body], dtype=np.float32)
+    shape = (metadata or {}).get("window")
+    if shape and len(window) != shape["sequence_length"]:
+        if len(window) < shape["lookback"]:
+            raise ValueError(f"{path} has {len(window)} rows: give {shape['sequence_length']} "
+                             f"observations or at least {shape['lookback']} raw rows")
+        window = window[-shape["lookback"]:][::shape["step"]]
     return window
 
 
-def _is_number(cell: str) -> bool:
+def _number(cell: str) -> float | None:
+    """The cell's value, NaN for an empty cell, None for text."""
     try:
-        float(cell)
+        return float(cell) if cell.strip() else float("nan")
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -164,48 +153,32 @@ def serve_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.config_out or (shutil.which(SERVER_BINARY) and not args.local):
+        config_path = args.config_out or pathlib.Path(
+            tempfile.mkdtemp(prefix="tfx-text-serving-")) / "models.config"
+        models_config.write(str(config_path), configs)
     binary = shutil.which(SERVER_BINARY)
     if binary and not args.local:
-        return _run_model_server(binary, configs, args)
+        command = model_server_command(binary, str(config_path), args)
+        print(f"Running {' '.join(command)}", flush=True)
+        return subprocess.call(command)
     return _run_local_server(configs, args)
 
 
 def model_server_command(binary: str, config_path: str, args: argparse.Namespace) -> list[str]:
     """The tensorflow_model_server command line `serve` runs."""
-    command = [binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
-               f"--model_config_file={config_path}",
-               "--model_config_file_poll_wait_seconds=60",
-               f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
-               "--allow_version_labels_for_unavailable_models=true",
-               f"--monitoring_config_file={DEPLOY_DIR / 'monitoring.config'}"]
-    if args.batching:
-        command += ["--enable_batching=true",
-                    f"--batching_parameters_file={DEPLOY_DIR / 'batching_parameters.txt'}"]
-    return command
-
-
-def _run_model_server(binary: str, configs, args: argparse.Namespace) -> int:
-    from serving import models_config
-
-    folder = args.config_out.parent if args.config_out else pathlib.Path(
-        tempfile.mkdtemp(prefix="tfx-text-serving-"))
-    config_path = str(args.config_out or folder / "models.config")
-    models_config.write(config_path, configs)
-    command = model_server_command(binary, config_path, args)
-    print(f"Running {' '.join(command)}", flush=True)
-    return subprocess.call(command)
+    return [binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
+            f"--model_config_file={config_path}", "--model_config_file_poll_wait_seconds=60",
+            f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
+            "--allow_version_labels_for_unavailable_models=true",
+            f"--monitoring_config_file={DEPLOY_DIR / 'monitoring.config'}"]
 
 
 def _run_local_server(configs, args: argparse.Namespace) -> int:
-    from serving import local_server, models_config
+    from serving import local_server
 
-    if args.config_out:
-        models_config.write(str(args.config_out), configs)
-    from serving.batching import Batcher
-
-    server = local_server.LocalServer(
-        configs, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
-        poll_seconds=args.poll_seconds, batcher=Batcher() if args.batching else None)
+    server = local_server.LocalServer(configs, host=args.host, rest_port=args.rest_port,
+                                      grpc_port=args.grpc_port, poll_seconds=args.poll_seconds)
     try:
         server.start()
     except OSError as error:
@@ -229,8 +202,8 @@ def _run_local_server(configs, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = argparse.ArgumentParser(prog="python -m serving.cli", description=__doc__.split(
-        "\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serving.cli",
+                                     description=__doc__.split("\n")[0])
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -2,6 +2,7 @@
 
 Reuses the session's pipeline run (`imdb_small_run`); the pushed version is copied to a
 temporary serving root, so pushing "new versions" here leaves the run's outputs untouched.
+Versions appear there as the Pusher publishes them: copied under a staging name, then renamed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import numpy as np
 import pytest
 
+from components import atomic_push
 from serving import client, errors, models_config
 from serving.local_server import LocalServer
 from serving.signatures import read_signatures
@@ -26,9 +28,13 @@ TEXTS = ["a great and wonderful film, loved it!", "awful, boring mess. hated it"
          "the plot was a plot", "", "Superb <br /><br /> MOVING story"]
 
 
-def copy_version(pushed_to: str, root) -> int:
-    version = int(os.path.basename(pushed_to))
-    shutil.copytree(pushed_to, root / "imdb" / str(version))
+def copy_version(pushed_to: str, root, version: int | None = None) -> int:
+    """Publishes a copy of a pushed version under `root`/imdb, as the Pusher does."""
+    version = version or int(os.path.basename(pushed_to))
+    staged = root / "imdb" / f"{atomic_push.STAGING_PREFIX}copy" / str(version)
+    shutil.copytree(pushed_to, staged)
+    assert atomic_push.publish(str(staged), str(root / "imdb" / str(version)))
+    staged.parent.rmdir()
     return version
 
 
@@ -67,12 +73,15 @@ def post(server, path: str, body: bytes) -> tuple[int, dict]:
     return response.status, payload
 
 
-@pytest.mark.parametrize("request_format", ["row", "columnar"])
-def test_rest_text_to_probability_equals_in_process(server, expected, request_format):
-    with client.RestClient(server.rest_url, request_format=request_format) as rest:
+def test_rest_text_to_probability_equals_in_process(server, expected):
+    with client.RestClient(server.rest_url) as rest:
         probabilities = rest.predict_sentiment(TEXTS)
     assert probabilities.dtype == np.float32
     np.testing.assert_array_equal(probabilities, expected)  # float32 survives JSON exactly
+    status, payload = post(server, "/v1/models/imdb:predict",
+                           json.dumps({"inputs": {"text": TEXTS}}).encode())
+    assert status == 200
+    np.testing.assert_array_equal(np.array(payload["outputs"], np.float32), expected)
 
 
 def test_grpc_text_to_probability_equals_in_process(server, expected):
@@ -98,7 +107,7 @@ def test_status_and_metadata_describe_the_pushed_version(server, pushed):
             assert serving.status("imdb") == {"model_version_status": [{
                 "version": str(version), "state": "AVAILABLE",
                 "status": {"error_code": "OK", "error_message": ""}}]}
-            answered, signatures = serving.metadata("imdb", label="stable")
+            answered, signatures = serving.metadata("imdb", version=version)
             assert answered == version
             assert signatures == read_signatures(pushed)
             assert signatures["serving_default"].inputs["text"].dtype == "DT_STRING"
@@ -106,10 +115,9 @@ def test_status_and_metadata_describe_the_pushed_version(server, pushed):
 
 @pytest.mark.parametrize(("path", "body", "status", "message"), [
     ("/v1/models/imdb:predict", b'{"instances": ["unclosed}', 400, "JSON Parse error"),
-    ("/v1/models/imdb:predict", b'{"instances": [0.5]}', 400,
-     "JSON Value: 0.5 Type: Number is not of expected type: string"),
+    ("/v1/models/imdb:predict", b'{"instances": [0.5]}', 400, "expected strings"),
     ("/v1/models/imdb:predict", b'{"inputs": {"text": [["a", "b"]]}}', 400,
-     "has shape [1,2], which is not compatible with the signature's shape [-1]"),
+     "has shape [1, 2], which is not compatible with the signature's shape [-1]"),
     ("/v1/models/sentiment:predict", b'{"instances": ["a"]}', 404,
      "Servable not found for request: Latest(sentiment)"),
     ("/v1/models/imdb/versions/1:predict", b'{"instances": ["a"]}', 404,
@@ -124,9 +132,9 @@ def test_rest_errors_get_status_and_message(server, path, body, status, message)
 def test_grpc_errors_get_status_and_message(server):
     with client.connect(grpc=server.grpc_target, retries=0) as serving:
         with pytest.raises(errors.InvalidArgumentError,
-                           match="Expects arg.0. to be string but float is provided"):
+                           match="'text' is DT_FLOAT; the signature expects DT_STRING"):
             serving.predict("imdb", {"text": np.array([0.5], np.float32)})
-        with pytest.raises(errors.InvalidArgumentError, match=r"has shape \[1,2\]"):
+        with pytest.raises(errors.InvalidArgumentError, match=r"has shape \[1, 2\]"):
             serving.predict("imdb", {"text": [["a", "b"]]})
         with pytest.raises(errors.NotFoundError, match=r"Latest\(sentiment\)") as caught:
             serving.predict("sentiment", {"text": ["a"]})
@@ -135,7 +143,7 @@ def test_grpc_errors_get_status_and_message(server):
 
 def test_new_version_pushed_under_load_is_served_without_failed_requests(pushed, expected,
                                                                          tmp_path):
-    """Eight clients (REST and gRPC) keep predicting while a higher version is copied in."""
+    """Eight clients (REST and gRPC) keep predicting while a higher version is pushed."""
     old = copy_version(pushed, tmp_path)
     new = old + 1
     configs = models_config.discover(str(tmp_path))
@@ -167,7 +175,7 @@ def test_new_version_pushed_under_load_is_served_without_failed_requests(pushed,
             thread.start()
         try:
             time.sleep(1.0)
-            shutil.copytree(os.path.join(tmp_path, "imdb", str(old)), tmp_path / "imdb" / str(new))
+            copy_version(os.path.join(tmp_path, "imdb", str(old)), tmp_path, new)
             deadline = time.monotonic() + 120
             with client.RestClient(server.rest_url) as rest:
                 while time.monotonic() < deadline:
