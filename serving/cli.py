@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,8 @@ import tempfile
 import threading
 
 import numpy as np
+
+from serving import limits
 
 DEFAULT_REST = "http://127.0.0.1:8501"
 DEPLOY_DIR = pathlib.Path(__file__).resolve().parent / "deploy"
@@ -49,6 +52,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("--model", help="served model name (default: the task name)")
     predict.add_argument("--version", type=int, help="model version (default: the latest)")
     predict.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+    predict.add_argument("--max-batch-size", type=int, default=limits.MAX_BATCH_SIZE,
+                         help="inputs per request: more are sent as several requests "
+                              "(default: the servers' limit, %(default)s)")
     predict.set_defaults(handler=predict_command)
 
     serve = subparsers.add_parser("serve", help="serve pushed models over REST and gRPC")
@@ -64,6 +70,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="local server: interface to bind")
     serve.add_argument("--config-out", type=pathlib.Path,
                        help="where models.config is written (default: a temporary folder)")
+    serve.add_argument("--max-batch-size", type=int, default=limits.MAX_BATCH_SIZE,
+                       help="instances per request; larger requests get HTTP 400 / "
+                            "INVALID_ARGUMENT (default: max_batch_size of "
+                            "deploy/batching_parameters.txt, %(default)s)")
+    serve.add_argument("--max-request-bytes", type=int, default=limits.MAX_REQUEST_BYTES,
+                       help="local server: larger bodies are refused unread (default: "
+                            "%(default)s)")
     serve.add_argument("--local", action="store_true",
                        help="use the local server even when tensorflow_model_server is on PATH")
     serve.set_defaults(handler=serve_command)
@@ -74,7 +87,8 @@ def predict_command(args: argparse.Namespace) -> int:
 
     try:
         with client.connect(rest=None if args.grpc else (args.rest or DEFAULT_REST),
-                            grpc=args.grpc, timeout_seconds=args.timeout) as serving:
+                            grpc=args.grpc, timeout_seconds=args.timeout,
+                            max_batch_size=args.max_batch_size) as serving:
             model = args.model or args.task
             if args.task == "imdb":
                 if not args.texts or args.window:
@@ -153,32 +167,46 @@ def serve_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.config_out or (shutil.which(SERVER_BINARY) and not args.local):
+    binary = shutil.which(SERVER_BINARY)
+    if args.config_out or (binary and not args.local):
         config_path = args.config_out or pathlib.Path(
             tempfile.mkdtemp(prefix="tfx-text-serving-")) / "models.config"
         models_config.write(str(config_path), configs)
-    binary = shutil.which(SERVER_BINARY)
-    if binary and not args.local:
-        command = model_server_command(binary, str(config_path), args)
-        print(f"Running {' '.join(command)}", flush=True)
-        return subprocess.call(command)
-    return _run_local_server(configs, args)
+    if not binary or args.local:
+        return _run_local_server(configs, args)
+    batching = config_path.parent / "batching_parameters.txt"
+    batching.write_text(batching_parameters(args.max_batch_size))
+    command = model_server_command(binary, str(config_path), str(batching), args)
+    print(f"Running {' '.join(command)}", flush=True)
+    return subprocess.call(command)
 
 
-def model_server_command(binary: str, config_path: str, args: argparse.Namespace) -> list[str]:
-    """The tensorflow_model_server command line `serve` runs."""
+def batching_parameters(max_batch_size: int) -> str:
+    """deploy/batching_parameters.txt with another max_batch_size: the real server's limit."""
+    text = (DEPLOY_DIR / "batching_parameters.txt").read_text()
+    return re.sub(r"max_batch_size \{ value: \d+ \}",
+                  f"max_batch_size {{ value: {max_batch_size} }}", text)
+
+
+def model_server_command(binary: str, config_path: str, batching_path: str,
+                         args: argparse.Namespace) -> list[str]:
+    """The tensorflow_model_server command line `serve` runs: batching on, so that the server
+    refuses requests over max_batch_size as the local one does."""
     return [binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
             f"--model_config_file={config_path}", "--model_config_file_poll_wait_seconds=60",
             f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
             "--allow_version_labels_for_unavailable_models=true",
+            "--enable_batching=true", f"--batching_parameters_file={batching_path}",
             f"--monitoring_config_file={DEPLOY_DIR / 'monitoring.config'}"]
 
 
 def _run_local_server(configs, args: argparse.Namespace) -> int:
     from serving import local_server
 
-    server = local_server.LocalServer(configs, host=args.host, rest_port=args.rest_port,
-                                      grpc_port=args.grpc_port, poll_seconds=args.poll_seconds)
+    server = local_server.LocalServer(
+        configs, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
+        poll_seconds=args.poll_seconds, max_batch_size=args.max_batch_size,
+        max_request_bytes=args.max_request_bytes)
     try:
         server.start()
     except OSError as error:

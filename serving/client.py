@@ -4,7 +4,8 @@
         serving.predict_sentiment(["a wonderful film"])  # -> array([0.97], dtype=float32)
 
 `predict_sentiment(texts)` (IMDB) and `forecast_temperature(windows)` (Jena) read input and
-output names, dtypes and shapes from the model's signature metadata. Every failure is a
+output names, dtypes and shapes from the model's signature metadata, and send any number of
+inputs as requests of at most `max_batch_size` (the servers' limit). Every failure is a
 `serving.errors.ServingError` with the canonical code and the server's message; UNAVAILABLE
 (server down, restarting, not ready) is retried with exponential backoff. The REST client needs
 NumPy only; the gRPC client imports TensorFlow's protos when it is created.
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from serving import errors, json_codec
+from serving import errors, json_codec, limits
 from serving.signatures import DEFAULT_SIGNATURE, Signature, from_dict, from_proto, shape_fits
 
 T = TypeVar("T")
@@ -43,9 +44,12 @@ def with_retries(call: Callable[[], T], retries: int, backoff_seconds: float) ->
 class ServingClient:
     """What both transports share: the signature cache and the typed helpers."""
 
-    def __init__(self, timeout_seconds: float, retries: int, backoff_seconds: float):
+    def __init__(self, timeout_seconds: float, retries: int, backoff_seconds: float,
+                 max_batch_size: int):
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size {max_batch_size} must be >= 1")
         self.timeout_seconds, self.retries = timeout_seconds, retries
-        self.backoff_seconds = backoff_seconds
+        self.backoff_seconds, self.max_batch_size = backoff_seconds, max_batch_size
         self._signatures: dict[tuple, Signature] = {}
 
     def status(self, name: str, version: int | None = None) -> dict:
@@ -88,8 +92,8 @@ class ServingClient:
         texts = [texts] if isinstance(texts, str) else list(texts)
         if not texts or not all(isinstance(text, str) for text in texts):
             raise ValueError("predict_sentiment needs one or more texts (str)")
-        alias, output = self._single_io(model, version, ("DT_STRING",))
-        return self.predict(model, {alias: texts}, version=version)[output].reshape(-1)
+        alias, _, output = self._single_io(model, version, "DT_STRING")
+        return self._predict_batches(model, version, alias, output, texts)
 
     def forecast_temperature(self, windows: Any, model: str = "jena",
                              version: int | None = None) -> np.ndarray:
@@ -99,23 +103,31 @@ class ServingClient:
         expects; NaN marks a missing value, which the model repairs. ValueError for windows of
         another shape.
         """
-        alias, output = self._single_io(model, version, ("DT_FLOAT",))
-        shape = self.signature(model, version).inputs[alias].shape
+        alias, shape, output = self._single_io(model, version, "DT_FLOAT")
         array = np.asarray(windows, dtype=np.float32)
         if shape is not None and array.ndim == len(shape) - 1:
             array = array[np.newaxis]
         if not shape_fits(array.shape, shape):
             raise ValueError(f"model {model} expects windows of shape {list(shape)} (-1: any), "
                              f"got {list(array.shape)}")
-        return self.predict(model, {alias: array}, version=version)[output].reshape(-1)
+        return self._predict_batches(model, version, alias, output, array)
 
-    def _single_io(self, model: str, version: int | None, dtypes: tuple[str, ...]):
+    def _single_io(self, model: str, version: int | None, dtype: str):
+        """(input alias, input shape, output alias) of a one-input, one-output signature."""
         signature = self.signature(model, version)
-        (alias, info), = signature.inputs.items()
-        if len(signature.outputs) != 1 or info.dtype not in dtypes:
-            raise ValueError(f"model {model}: expected one {'/'.join(dtypes)} input and one "
-                             f"output, got {signature.inputs} -> {sorted(signature.outputs)}")
-        return alias, next(iter(signature.outputs))
+        inputs = list(signature.inputs.items())
+        if len(inputs) != 1 or len(signature.outputs) != 1 or inputs[0][1].dtype != dtype:
+            raise ValueError(f"model {model}: expected one {dtype} input and one output, got "
+                             f"{signature.inputs} -> {sorted(signature.outputs)}")
+        return inputs[0][0], inputs[0][1].shape, next(iter(signature.outputs))
+
+    def _predict_batches(self, model: str, version: int | None, alias: str, output: str,
+                         values: Sequence) -> np.ndarray:
+        """The output for `values`, asked in requests of at most `max_batch_size` of them."""
+        size = self.max_batch_size
+        return np.concatenate([
+            self.predict(model, {alias: values[start:start + size]}, version=version)[output]
+            .reshape(-1) for start in range(0, len(values), size)])
 
 
 def model_path(name: str, version: int | None = None) -> str:
@@ -133,11 +145,12 @@ class RestClient(ServingClient):
       retries: extra attempts when the server is UNAVAILABLE (HTTP 503, refused or closed
         connection, which includes a kept-alive connection the server has since closed).
       backoff_seconds: first retry delay, doubled each time (jittered).
+      max_batch_size: most inputs the typed helpers send in one request.
     """
 
     def __init__(self, base_url: str, timeout_seconds: float = 10.0, retries: int = 3,
-                 backoff_seconds: float = 0.1):
-        super().__init__(timeout_seconds, retries, backoff_seconds)
+                 backoff_seconds: float = 0.1, max_batch_size: int = limits.MAX_BATCH_SIZE):
+        super().__init__(timeout_seconds, retries, backoff_seconds, max_batch_size)
         parsed = urllib.parse.urlsplit(base_url if "://" in base_url else "http://" + base_url)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"expected an http://host:port URL, got {base_url!r}")
@@ -220,13 +233,14 @@ class GrpcClient(ServingClient):
 
     Args:
       target: host:port, e.g. 127.0.0.1:8500.
-      timeout_seconds, retries, backoff_seconds: as for RestClient.
-      max_message_bytes: largest message either way (gRPC's default 4 MB is small for windows).
+      timeout_seconds, retries, backoff_seconds, max_batch_size: as for RestClient.
+      max_message_bytes: largest message either way.
     """
 
     def __init__(self, target: str, timeout_seconds: float = 10.0, retries: int = 3,
-                 backoff_seconds: float = 0.1, max_message_bytes: int = 64 * 2**20):
-        super().__init__(timeout_seconds, retries, backoff_seconds)
+                 backoff_seconds: float = 0.1, max_batch_size: int = limits.MAX_BATCH_SIZE,
+                 max_message_bytes: int = 64 * 2**20):
+        super().__init__(timeout_seconds, retries, backoff_seconds, max_batch_size)
         # Imported here so that REST-only use never loads TensorFlow (not to dodge a cycle).
         import grpc
         from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from serving import errors
+from serving import errors, limits
 from serving.signatures import DEFAULT_SIGNATURE, NUMPY_DTYPES, Signature
 
 ROW, COLUMNAR = "row", "columnar"
@@ -27,14 +27,16 @@ def _is_b64(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)
 
 
-def parse_predict_request(body: bytes, get_signature: Callable[[str], Signature]
-                          ) -> tuple[str, dict[str, np.ndarray], str]:
+def parse_predict_request(body: bytes, get_signature: Callable[[str], Signature],
+                          max_batch_size: int) -> tuple[str, dict[str, np.ndarray], str]:
     """Reads a `:predict` body into tensors: (signature name, tensors by input, ROW or COLUMNAR).
 
-    `get_signature` maps the body's signature name ("" for the default) to the Signature.
+    `get_signature` maps the body's signature name ("" for the default) to the Signature. The
+    instances are counted before any tensor is built.
 
     Raises:
-      InvalidArgumentError: malformed JSON, or values that do not make the signature's tensors.
+      InvalidArgumentError: malformed JSON, more than `max_batch_size` instances, or values
+        that do not make the signature's tensors.
     """
     try:
         doc = json.loads(body)
@@ -53,11 +55,15 @@ def parse_predict_request(body: bytes, get_signature: Callable[[str], Signature]
             value = {next(iter(inputs)): value} if len(inputs) == 1 else {}
         if set(value) != set(inputs):
             raise errors.InvalidArgumentError(f"'inputs' must name the inputs {sorted(inputs)}")
+        for tensor in value.values():
+            limits.check_batch_size(len(tensor) if isinstance(tensor, list) else 1,
+                                    max_batch_size)
         return name, {alias: _to_array(value[alias], inputs[alias].dtype, alias)
                       for alias in inputs}, COLUMNAR
     instances = doc["instances"]
     if not isinstance(instances, list) or not instances:
         raise errors.InvalidArgumentError("'instances' must be a non-empty list")
+    limits.check_batch_size(len(instances), max_batch_size)
     if len(inputs) == 1 and not (isinstance(instances[0], dict) and not _is_b64(instances[0])):
         (alias, info), = inputs.items()
         return name, {alias: _to_array(instances, info.dtype, alias)}, ROW

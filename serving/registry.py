@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from serving import errors
-from serving.signatures import read_signatures
+from serving.signatures import DEFAULT_SIGNATURE, Signature, check_inputs, read_signatures
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +56,20 @@ class SavedModelServable:
         except self._tf.errors.OpError as error:
             raise errors.from_code(errors.CODE_NAMES[error.error_code], error.message) from None
         return {name: tensor.numpy() for name, tensor in outputs.items()}
+
+
+def signature(servable, name: str) -> Signature:
+    """A loaded version's signature by name ("" for serving_default)."""
+    if (name or DEFAULT_SIGNATURE) not in servable.signatures:
+        raise errors.InvalidArgumentError(
+            f"the model has no signature {name!r}: {sorted(servable.signatures)}")
+    return servable.signatures[name or DEFAULT_SIGNATURE]
+
+
+def run(servable, signature_name: str, inputs: dict) -> dict:
+    """Checks the tensors against the signature, then runs the model on them."""
+    check_inputs(signature(servable, signature_name), inputs)
+    return servable.run(signature_name or DEFAULT_SIGNATURE, inputs)
 
 
 @dataclasses.dataclass

@@ -230,3 +230,53 @@ def test_jena_window_to_forecast_equals_in_process(jena_pushed, tmp_path):
             with client.connect(**options) as serving:
                 np.testing.assert_array_equal(serving.forecast_temperature(windows),
                                               expected.numpy())
+
+
+def test_serve_process_refuses_bad_requests_at_once_and_keeps_answering(pushed, expected,
+                                                                        tmp_path):
+    """`tfx-text serve` as its own process on the pushed model: oversized (instances and
+    bytes), malformed and wrong-shape requests get 400 / INVALID_ARGUMENT within a second each
+    (the socket timeout and gRPC deadline), and valid requests are answered afterwards."""
+    import subprocess
+    import sys
+
+    import grpc
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+    from serving import limits, protos
+
+    copy_version(pushed, tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "serving.cli", "serve", "--serving-root", str(tmp_path),
+         "--rest-port", "0", "--grpc-port", "0", "--local"], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
+    try:
+        line = process.stdout.readline()
+        rest_url, target = line.split("REST ")[1].split(" and gRPC ")
+        target = target.split(";")[0]
+        host, port = rest_url[len("http://"):].split(":")
+        oversized = json.dumps({"instances": ["w"] * 100_000}).encode()  # 0.5 MB
+        for body, message in ((oversized, "over the limit of 64 per request"),
+                              (b"x" * (limits.MAX_REQUEST_BYTES + 1), "bytes per request"),
+                              (b'{"instances": ["unclosed}', "JSON Parse error"),
+                              (b'{"inputs": {"text": [["a", "b"]]}}', "has shape [1, 2]")):
+            connection = http.client.HTTPConnection(host, int(port), timeout=1)
+            connection.request("POST", "/v1/models/imdb:predict", body=body)
+            response = connection.getresponse()
+            assert response.status == 400 and message in json.loads(response.read())["error"]
+            connection.close()
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(grpc.insecure_channel(target))
+        for inputs, message in (({"text": ["w"] * 65}, "over the limit of 64"),
+                                ({"text": [["a", "b"]]}, "has shape [1, 2]"),
+                                ({"text": np.array([0.5], np.float32)}, "expects DT_STRING")):
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.Predict(protos.predict_request("imdb", None, "", inputs), timeout=1)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert message in caught.value.details()
+        for options in ({"rest": rest_url}, {"grpc": target}):
+            with client.connect(**options, retries=0) as serving:
+                np.testing.assert_array_equal(serving.predict_sentiment(TEXTS), expected)
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

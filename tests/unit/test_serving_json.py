@@ -21,7 +21,7 @@ TWO = Signature(inputs={"x": TensorInfo("x:0", "DT_FLOAT", (-1, 2)),
 
 def parse(body, signature=TEXT):
     return json_codec.parse_predict_request(
-        body if isinstance(body, bytes) else json.dumps(body).encode(), lambda _: signature)
+        body if isinstance(body, bytes) else json.dumps(body).encode(), lambda _: signature, 64)
 
 
 def error_of(body, signature=TEXT) -> errors.ServingError:
@@ -79,7 +79,7 @@ def test_columnar_window_keeps_its_shape_and_the_signature_name_is_looked_up():
     seen = []
     _, tensors, request_format = json_codec.parse_predict_request(
         b'{"signature_name": "other", "inputs": {"window": [[[1, 2], [3, 4], [5, 6.5]]]}}',
-        lambda name: seen.append(name) or WINDOW)
+        lambda name: seen.append(name) or WINDOW, 64)
     assert seen == ["other"] and request_format == json_codec.COLUMNAR
     assert tensors["window"].shape == (1, 3, 2) and tensors["window"].dtype == np.float32
 

@@ -13,42 +13,11 @@ import time
 import grpc
 import numpy as np
 import pytest
+from serving_fakes import PAIR, FakeServable
 
 from serving import client, errors
 from serving.local_server import LocalServer
 from serving.registry import ModelConfig
-from serving.signatures import Signature, TensorInfo
-
-TEXT = Signature(inputs={"text": TensorInfo("serving_default_text:0", "DT_STRING", (-1,))},
-                 outputs={"probability": TensorInfo("Identity:0", "DT_FLOAT", (-1,))})
-PAIR = Signature(inputs={"x": TensorInfo("x:0", "DT_FLOAT", (-1, 2)),
-                         "n": TensorInfo("n:0", "DT_INT64", (-1,))},
-                 outputs={"y": TensorInfo("y:0", "DT_FLOAT", (-1,)),
-                          "tag": TensorInfo("t:0", "DT_STRING", (-1,))})
-WINDOW = Signature(inputs={"window": TensorInfo("w:0", "DT_FLOAT", (-1, 3, 2))},
-                   outputs={"forecast": TensorInfo("f:0", "DT_FLOAT", (-1,))})
-
-
-class FakeServable:
-    """imdb-like (text -> probability, plus a two-input signature) or jena-like (window)."""
-
-    def __init__(self, path: str):
-        self.version = int(os.path.basename(path))
-        jena = os.path.basename(os.path.dirname(path)) == "jena"
-        self.signatures = ({"serving_default": WINDOW} if jena
-                           else {"serving_default": TEXT, "pair": PAIR})
-
-    def run(self, name, inputs):
-        if "window" in inputs:  # NaN and the -9999 sentinel arrive as sent
-            window = inputs["window"]
-            return {"forecast": np.where(np.isnan(window[:, -1, 0]), -1.0,
-                                         window[:, -1, 0] + 0.5).astype(np.float32)}
-        if name == "pair":
-            count = len(inputs["n"])
-            return {"y": (inputs["x"].sum(axis=1) + inputs["n"]).astype(np.float32),
-                    "tag": np.array([b"ok"] * count, dtype=object)}
-        return {"probability": np.array([len(t) / 100 + self.version / 1000
-                                         for t in inputs["text"]], np.float32)}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +27,7 @@ def server(tmp_path_factory):
         (root / model / str(version)).mkdir(parents=True)
     configs = [ModelConfig(name, str(root / name)) for name in ("imdb", "jena")]
     with LocalServer(configs, rest_port=0, grpc_port=0, max_request_bytes=4096,
-                     loader=FakeServable) as running:
+                     max_batch_size=4, loader=FakeServable) as running:
         yield running
 
 
@@ -66,7 +35,7 @@ def server(tmp_path_factory):
 def serving(request, server):
     options = {"rest": server.rest_url} if request.param == "rest" else {
         "grpc": server.grpc_target}
-    with client.connect(**options, timeout_seconds=5, retries=0) as connected:
+    with client.connect(**options, timeout_seconds=5, retries=0, max_batch_size=4) as connected:
         yield connected
 
 
@@ -127,8 +96,10 @@ def test_row_and_columnar_predict_with_several_outputs(server):
     ("POST", "/v1/models/imdb:predict", b'{"signature_name": "x", "instances": ["a"]}', 400,
      "has no signature 'x'"),
     ("POST", "/v1/models/imdb:classify", b'{"examples": []}', 404, "No handler for POST"),
-    ("POST", "/v1/models/imdb:predict", b'{"instances": ["' + b"a" * 5000 + b'"]}', 413,
-     "at most 4096 bytes"),
+    ("POST", "/v1/models/imdb:predict", b'{"instances": ["' + b"a" * 5000 + b'"]}', 400,
+     "bytes is over the limit of 4096 bytes per request"),
+    ("POST", "/v1/models/imdb:predict", b'{"instances": ["a", "b", "c", "d", "e"]}', 400,
+     "request of 5 instances is over the limit of 4 per request"),
     ("GET", "/v1/models/imdb/versions/8", None, 404, "Could not find version 8 of model imdb"),
     ("GET", "/v1/models", None, 404, "No handler for GET /v1/models"),
 ])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import re
 
 import numpy as np
 import pytest
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
-from serving import cli, models_config
+from serving import cli, limits, models_config
 from serving.registry import ModelConfig
 
 DEPLOY = pathlib.Path(cli.__file__).resolve().parent / "deploy"
@@ -108,12 +109,31 @@ def test_cli_parses_predict_and_serve():
         parse_args(["predict", "imdb", "x", "--rest", "http://a", "--grpc", "b:1"])
 
 
-def test_serve_builds_the_tensorflow_model_server_command():
+def test_serve_builds_the_tensorflow_model_server_command_with_the_batch_limit():
     args = parse_args(["serve", "--serving-root", "r", "--rest-port", "9501"])
-    command = cli.model_server_command("/bin/tensorflow_model_server", "/tmp/models.config", args)
+    command = cli.model_server_command("/bin/tensorflow_model_server", "/tmp/models.config",
+                                       "/tmp/batching.txt", args)
     assert command[:4] == ["/bin/tensorflow_model_server", "--port=8500", "--rest_api_port=9501",
                            "--model_config_file=/tmp/models.config"]
     assert "--allow_version_labels_for_unavailable_models=true" in command
+    assert {"--enable_batching=true", "--batching_parameters_file=/tmp/batching.txt"} <= set(
+        command)
+    assert "max_batch_size { value: 16 }" in cli.batching_parameters(16)
+
+
+def test_the_limits_are_those_of_the_shipped_batching_parameters():
+    text = (DEPLOY / "batching_parameters.txt").read_text()
+    assert re.search(r"^max_batch_size \{ value: (\d+) \}", text, re.M).group(1) == str(
+        limits.MAX_BATCH_SIZE)
+    assert re.search(r"^num_batch_threads \{ value: (\d+) \}", text, re.M).group(1) == str(
+        limits.MAX_CONCURRENT_PREDICTS)
+    assert "enable_large_batch_splitting" not in text  # refused, not split: what docs say
+    deployment = (DEPLOY / "deployment.yaml").read_text()
+    assert "--batching_parameters_file=/config/batching_parameters.txt" in deployment
+    args = parse_args(["serve", "--serving-root", "r"])
+    assert (args.max_batch_size, args.max_request_bytes) == (limits.MAX_BATCH_SIZE,
+                                                             limits.MAX_REQUEST_BYTES)
+    assert parse_args(["predict", "imdb", "x"]).max_batch_size == limits.MAX_BATCH_SIZE
 
 
 def test_window_csv_without_metadata_keeps_numeric_columns_in_order(tmp_path):
@@ -122,6 +142,14 @@ def test_window_csv_without_metadata_keeps_numeric_columns_in_order(tmp_path):
                     "01.01.2009 01:10:00,996.6,-8.5\n")
     window = cli.read_window_csv(path)
     np.testing.assert_array_equal(window, np.array([[996.5, -8.0], [996.6, -8.5]], np.float32))
+
+
+def test_window_csv_keeps_missing_values_and_sentinels_for_the_model(tmp_path):
+    path = tmp_path / "window.csv"
+    path.write_text("Date Time,p (mbar),wv (m/s),empty\nd0,996.5,,\nd1,NaN,-9999,\n")
+    window = cli.read_window_csv(path)
+    np.testing.assert_array_equal(window, np.array([[996.5, np.nan], [np.nan, -9999]],
+                                                   np.float32))
 
 
 def test_window_csv_with_metadata_orders_columns_and_subsamples_raw_rows(tmp_path):
