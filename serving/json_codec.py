@@ -40,7 +40,7 @@ def parse_predict_request(body: bytes, get_signature: Callable[[str], Signature]
     """
     try:
         doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise errors.InvalidArgumentError(f"JSON Parse error: {error}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("signature_name", ""), str):
         raise errors.InvalidArgumentError(
@@ -76,10 +76,13 @@ def parse_predict_request(body: bytes, get_signature: Callable[[str], Signature]
 
 def _to_array(value: Any, dtype: str, alias: str) -> np.ndarray:
     """A dense tensor of `dtype` from nested JSON lists; ragged or mistyped values are errors."""
-    ragged = errors.InvalidArgumentError(
-        f"input '{alias}' is ragged: its lists must have one length at each level")
+    ragged = errors.InvalidArgumentError(f"input '{alias}' is not a dense tensor: its lists are "
+                                         "ragged or nested too deeply")
     if dtype == "DT_STRING":
-        array = np.array(_bytes_leaves(value, alias), dtype=object)
+        try:
+            array = np.array(_bytes_leaves(value, alias), dtype=object)
+        except RecursionError:
+            raise errors.InvalidArgumentError(f"input '{alias}' is nested too deeply") from None
         shape, item = [], value
         while isinstance(item, list):
             shape.append(len(item))

@@ -29,8 +29,22 @@ def to_tensor_proto(values) -> tensor_pb2.TensorProto:
     return tf.make_tensor_proto(np.asarray(values))
 
 
+_VALUES = {"DT_STRING": "string_val", "DT_FLOAT": "float_val", "DT_DOUBLE": "double_val",
+           "DT_INT64": "int64_val", "DT_BOOL": "bool_val", "DT_HALF": "half_val"}
+
+
 def from_tensor_proto(proto) -> np.ndarray:
-    """The array a TensorProto holds; InvalidArgumentError if its values do not make one."""
+    """The array a TensorProto holds; InvalidArgumentError unless it holds exactly one value per
+    element of its shape (TensorFlow would repeat the last value to fill a larger shape, so a
+    tiny message could make a huge tensor)."""
+    size = int(np.prod([dim.size for dim in proto.tensor_shape.dim], dtype=np.int64))
+    name = types_pb2.DataType.Name(proto.dtype)
+    count = (len(proto.tensor_content) // max(1, tf.dtypes.as_dtype(proto.dtype).size)
+             if proto.tensor_content else len(getattr(proto, _VALUES.get(name, "int_val"))))
+    if size != count:
+        raise errors.InvalidArgumentError(
+            f"a {name} tensor of shape {[dim.size for dim in proto.tensor_shape.dim]} needs "
+            f"{size} values, got {count}")
     try:
         return tf.make_ndarray(proto)
     except (TypeError, ValueError) as error:

@@ -96,6 +96,8 @@ def test_columnar_window_keeps_its_shape_and_the_signature_name_is_looked_up():
     ({"instances": [1.5]}, "expected strings"),
     ({"instances": [{"b64": "%%%"}]}, "invalid base64"),
     ({"inputs": {"other": ["a"]}}, "must name the inputs ['text']"),
+    (b"[" * 100_000 + b"]" * 100_000, "JSON Parse error"),
+    (b'{"instances": ' + b"[" * 900 + b'"a"' + b"]" * 900 + b"}", "nested too deeply"),
 ])
 def test_malformed_requests_are_invalid_arguments(body, message):
     assert message in error_of(body).message
@@ -110,6 +112,8 @@ def test_wrong_dtypes_and_ragged_tensors_are_rejected():
                                             TWO).message
     assert "ragged" in error_of({"inputs": [[[1, 2], [3]], [[1, 2], [3, 4]]]}, WINDOW).message
     assert "ragged" in error_of({"instances": [["a", "b"], ["c"]]}).message
+    deep = json.loads("[" * 900 + "1" + "]" * 900)
+    assert "nested too deeply" in error_of({"inputs": deep}, WINDOW).message
 
 
 def test_row_objects_must_name_every_input():

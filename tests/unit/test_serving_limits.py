@@ -156,3 +156,19 @@ def test_predict_command_splits_and_joins(server, capsys):
                      "--max-batch-size", str(LIMIT)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[-2:] for line in lines] == [t.split() for t in texts]
+
+
+def test_grpc_tensors_must_hold_one_value_per_element(server, decoded):
+    """A tiny message declaring a huge shape must not make the server build a huge tensor."""
+    request = protos.predict_request("jena", None, "", {"window": np.zeros((1, 3, 2), np.float32)})
+    proto = request.inputs["window"]
+    proto.ClearField("tensor_content")
+    proto.float_val.append(1.0)
+    proto.tensor_shape.dim[1].size = 10**9
+    with client.GrpcClient(server.grpc_target, timeout_seconds=1, retries=0) as rpc:
+        with pytest.raises(grpc.RpcError) as caught:
+            rpc._prediction.Predict(request, timeout=1)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "needs 2000000000 values, got 1" in caught.value.details()
+    assert FakeServable.batch_sizes == []
+    assert_still_serving(server)
