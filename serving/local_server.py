@@ -36,8 +36,10 @@ class LocalServer:
         before any tensor is built.
       max_request_bytes: larger REST bodies are refused from their Content-Length, unread
         (HTTP 400); larger gRPC messages by the gRPC transport (RESOURCE_EXHAUSTED).
-      max_concurrent: requests decoded and run at once; the others wait their turn, so memory
-        stays bounded whatever the number of clients.
+      max_concurrent: requests decoded at once, and requests run at once; the others wait
+        their turn, so memory stays bounded whatever the number of clients. The two stages
+        have their own slots, so that a request refused while decoding (too many instances,
+        malformed) need not wait for the model.
       loader: version folder -> servable (tests pass a fake).
     """
 
@@ -52,7 +54,8 @@ class LocalServer:
         self.registry = ModelRegistry(models, poll_seconds=poll_seconds, loader=loader)
         self.host, self.max_batch_size, self.max_request_bytes = (host, max_batch_size,
                                                                   max_request_bytes)
-        self.slots = threading.Semaphore(max_concurrent)
+        self.decoding = threading.Semaphore(max_concurrent)
+        self.running = threading.Semaphore(max_concurrent)
         self._ports = {"rest": rest_port, "grpc": grpc_port}
         self._rest: RestServer | None = None
         self._grpc: grpc.Server | None = None
@@ -153,10 +156,11 @@ class _Servicer(prediction_service_pb2_grpc.PredictionServiceServicer,
         for tensor in request.inputs.values():  # counted from the shape, nothing decoded yet
             dims = tensor.tensor_shape.dim
             limits.check_batch_size(dims[0].size if dims else 1, self._local.max_batch_size)
-        with self._local.slots:
-            outputs = registry.run(servable, request.model_spec.signature_name, {
-                alias: protos.from_tensor_proto(tensor)
-                for alias, tensor in request.inputs.items()})
+        with self._local.decoding:
+            inputs = {alias: protos.from_tensor_proto(tensor)
+                      for alias, tensor in request.inputs.items()}
+        with self._local.running:
+            outputs = registry.run(servable, request.model_spec.signature_name, inputs)
         response = predict_pb2.PredictResponse(model_spec=protos.model_spec(
             request.model_spec.name, version,
             request.model_spec.signature_name or DEFAULT_SIGNATURE))

@@ -123,11 +123,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         limits.check_body_size(int(length), local.max_request_bytes)
         body = self.rfile.read(int(length))
         _, servable = local.registry.resolve(*self._route(path, ":predict"))
-        with local.slots:
+        with local.decoding:
             signature_name, inputs, request_format = json_codec.parse_predict_request(
                 body, lambda name: registry.signature(servable, name), local.max_batch_size)
-            return json_codec.format_predict_response(
-                registry.run(servable, signature_name, inputs), request_format)
+        with local.running:
+            outputs = registry.run(servable, signature_name, inputs)
+        return json_codec.format_predict_response(outputs, request_format)
 
     def _get(self, path: str) -> dict:
         local = self.server.local
