@@ -42,7 +42,13 @@ def with_retries(call: Callable[[], T], retries: int, backoff_seconds: float) ->
 
 
 class ServingClient:
-    """What both transports share: the signature cache and the typed helpers."""
+    """What both transports share: the signature cache and the typed helpers.
+
+    Each transport implements `status(name, version)` (TF Serving's REST status JSON),
+    `metadata(name, version)` -> (version that answered, Signature by name),
+    `predict(name, inputs, version=, signature_name=)` (tensors by name -> arrays by name) and
+    `close()`.
+    """
 
     def __init__(self, timeout_seconds: float, retries: int, backoff_seconds: float,
                  max_batch_size: int):
@@ -51,19 +57,6 @@ class ServingClient:
         self.timeout_seconds, self.retries = timeout_seconds, retries
         self.backoff_seconds, self.max_batch_size = backoff_seconds, max_batch_size
         self._signatures: dict[tuple, Signature] = {}
-
-    def status(self, name: str, version: int | None = None) -> dict:
-        """GetModelStatus, as TF Serving's REST JSON ({"model_version_status": [...]})."""
-        raise NotImplementedError
-
-    def metadata(self, name: str, version: int | None = None) -> tuple[int, dict[str, Signature]]:
-        """GetModelMetadata: (version that answered, signatures by name)."""
-        raise NotImplementedError
-
-    def predict(self, name: str, inputs: Mapping[str, Any], *, version: int | None = None,
-                signature_name: str = DEFAULT_SIGNATURE) -> dict[str, np.ndarray]:
-        """Predict: input tensors by name -> output arrays by name."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Releases connections."""

@@ -1,4 +1,4 @@
-"""The local server's models: version polling, loading, unloading and labels.
+"""The local server's models: version polling, loading and unloading.
 
 As tensorflow_model_server with `latest { num_versions: N }`: every `poll_seconds` the numeric
 version folders under each model's base path (the Pusher's <serving_root>/<model>/<version>/) are
@@ -40,7 +40,7 @@ class SavedModelServable:
     """
 
     def __init__(self, path: str):
-        import tensorflow as tf  # here, so that the fake-model tests need no TensorFlow
+        import tensorflow as tf  # here: the registry tests, with fake models, need no TensorFlow
 
         self._tf = tf
         self.signatures = read_signatures(path)
