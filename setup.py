@@ -22,5 +22,7 @@ setuptools.setup(
         "tensorflow-serving-api==2.16.1",
         "dill",
     ],
+    # Real-server files `tfx-text serve` reads (a plain `pip install .`, as the image does).
+    package_data={"serving": ["deploy/*"]},
     entry_points={"console_scripts": ["tfx-text=cli.main:main"]},
 )

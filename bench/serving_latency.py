@@ -2,9 +2,9 @@
 
 For each model under the serving root (IMDB; Jena when pushed), with 1 and 50 concurrent
 clients, each sending one example per request: p50/p99 latency of successful requests,
-throughput, and failed requests. REST and gRPC go to the local server (serving/local_server.py),
-started twice as separate processes: as is, and with server-side batching (`--batching`); the
-clients are threads of this process. Writes bench/results/serving_latency.{json,md}.
+throughput, and failed requests. REST and gRPC go to the local server (serving/local_server.py)
+in its own process; the clients are threads of this process. Writes
+bench/results/serving_latency.{json,md}.
 
 Usage: python -m bench.serving_latency --serving-root outputs/serving
          [--requests 300] [--concurrent-requests 1500] [--rounds 3] [--max-seconds 60]
@@ -34,11 +34,10 @@ REVIEW = ("I went in expecting little and came out moved. The lead performance i
 
 
 def start_server(serving_root: str, models: list[str],
-                 batching: bool) -> tuple[subprocess.Popen, str, str]:
+                 *extra: str) -> tuple[subprocess.Popen, str, str]:
     """Starts the local server in its own process; returns it, the REST URL, the gRPC target."""
     command = [sys.executable, "-m", "serving.cli", "serve", "--serving-root", serving_root,
-               "--rest-port", "0", "--grpc-port", "0", "--local", "--models", *models,
-               *(["--batching"] if batching else [])]
+               "--rest-port", "0", "--grpc-port", "0", "--local", "--models", *models, *extra]
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -106,17 +105,15 @@ def summarize(latencies: list[float], failures: list[str], wall: float) -> dict:
             "throughput_per_s": round(len(latencies) / wall, 1), "wall_seconds": round(wall, 2)}
 
 
-def bench_model(model: str, version_dir: str, servers: dict[str, tuple[str, str]],
+def bench_model(model: str, version_dir: str, rest_url: str, grpc_target: str,
                 args: argparse.Namespace) -> list[dict]:
-    """Rows for one model: in-process, then REST and gRPC to each server (plain, batching)."""
+    """Rows for one model: in-process, then REST and gRPC to the local server."""
     import tensorflow as tf
 
     from serving import client
 
-    connections = []
-    for suffix, (rest_url, grpc_target) in servers.items():
-        connections += [(f"REST{suffix}", client.connect(rest=rest_url, timeout_seconds=60)),
-                    (f"gRPC{suffix}", client.connect(grpc=grpc_target, timeout_seconds=60))]
+    connections = [("REST", client.connect(rest=rest_url, timeout_seconds=60)),
+                   ("gRPC", client.connect(grpc=grpc_target, timeout_seconds=60))]
     alias, value = example(model, connections[0][1].signature(model))
     function = tf.saved_model.load(version_dir).signatures["serving_default"]
     calls = {"in-process": lambda: function(**{alias: tf.constant(value)})}
@@ -169,29 +166,23 @@ def main() -> None:
     skipped = sorted(set(args.models) - set(models))
     if not models:
         sys.exit(f"none of {args.models} has a pushed version under {root}")
-    processes, servers = [], {}
+    process, rest_url, grpc_target = start_server(root, models)
     try:
-        for suffix, batching in (("", False), ("+batching", True)):
-            process, rest_url, grpc_target = start_server(root, models, batching)
-            processes.append(process)
-            servers[suffix] = (rest_url, grpc_target)
         rows = []
         for model in models:
             config = available[model]
             version = max(int(v) for v in os.listdir(config.base_path) if v.isdigit())
-            rows += bench_model(model, os.path.join(config.base_path, str(version)), servers,
-                                args)
+            rows += bench_model(model, os.path.join(config.base_path, str(version)), rest_url,
+                                grpc_target, args)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+        process.terminate()
+        process.wait(timeout=30)
     payload = {"machine": common.machine(), "load_average_1m_at_end": os.getloadavg()[0],
                "serving_root": root, "skipped_models": skipped,
                "settings": {key: getattr(args, key) for key in
                             ("requests", "concurrent_requests", "max_seconds", "rounds")},
-               "server": "local development server (python -m serving.cli serve --local "
-                         "[--batching]), one process each; clients are threads of the "
-                         "benchmark process",
+               "server": "local development server (python -m serving.cli serve --local) in "
+                         "its own process; clients are threads of the benchmark process",
                "rows": rows}
     table = [["model", "path", "clients", "requests", "errors", "p50 ms", "p99 ms",
               "throughput req/s"]]

@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 
 from tfx import v1 as tfx
+from tfx.dsl.components.base import executor_spec
 
+from components import atomic_push, latest_blessed, validation
 from components import blessing as blessing_lib
-from components import latest_blessed, validation
 from core import names, tasks
 from core.code_version import code_version
 from core.config import PipelineConfig, TrainConfig
@@ -140,6 +141,8 @@ def create_pipeline(
         model_blessing=blessing,
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=cfg.push_dir)),
+        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_push.Executor),
+        custom_config={"code_version": code_version(atomic_push.__name__)},
     )
 
     components = [example_gen, statistics_gen, schema_gen, example_validator, gate, transform,

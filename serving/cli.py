@@ -4,18 +4,18 @@
     tfx-text predict jena --window window.csv [--metadata model_metadata.json]
     tfx-text serve --serving-root DIR [--rest-port 8501] [--grpc-port 8500]
 
-`serve` runs tensorflow_model_server with a generated models.config when the binary is on
-PATH, and the local development server (serving/local_server.py) otherwise. Also runnable as
-`python -m serving.cli ...`. Heavy imports happen inside the handlers, so `--help` stays fast.
+`serve` runs tensorflow_model_server with a generated models.config when the binary is on PATH,
+and the local development server (serving/local_server.py) otherwise. Also runnable as
+`python -m serving.cli ...`. The handlers import the serving modules they need, so that
+`tfx-text --help` loads no TensorFlow, and `predict --rest` none either.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -23,7 +23,8 @@ import sys
 import tempfile
 import threading
 
-import numpy as np
+from core import tasks
+from serving import limits
 
 DEFAULT_REST = "http://127.0.0.1:8501"
 DEPLOY_DIR = pathlib.Path(__file__).resolve().parent / "deploy"
@@ -33,21 +34,24 @@ SERVER_BINARY = "tensorflow_model_server"
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Adds `predict` and `serve`; each sets `handler` (args -> exit code)."""
     predict = subparsers.add_parser("predict", help="ask a served model over REST or gRPC")
-    predict.add_argument("task", choices=("imdb", "jena"))
+    predict.add_argument("task", choices=tasks.TASK_NAMES)
     predict.add_argument("texts", nargs="*", help="imdb: one or more review texts")
     predict.add_argument("--window", type=pathlib.Path,
-                         help="jena: CSV of one window of raw observations, a row per "
-                              "observation (oldest first); non-numeric columns are ignored")
+                         help="jena: CSV of raw observations, a row each (oldest first); "
+                              "non-numeric columns are ignored, empty cells are missing values")
     predict.add_argument("--metadata", type=pathlib.Path,
                          help="jena: the model's assets.extra/model_metadata.json; picks and "
-                              "orders the CSV columns by header name and subsamples raw "
-                              "10-minute rows every `step` rows")
+                              "orders the CSV columns by header and subsamples raw 10-minute "
+                              "rows every `step` rows")
     where = predict.add_mutually_exclusive_group()
     where.add_argument("--rest", help=f"REST base URL (default: {DEFAULT_REST})")
     where.add_argument("--grpc", help="gRPC host:port, e.g. 127.0.0.1:8500")
     predict.add_argument("--model", help="served model name (default: the task name)")
     predict.add_argument("--version", type=int, help="model version (default: the latest)")
     predict.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+    predict.add_argument("--max-batch-size", type=int, default=limits.MAX_BATCH_SIZE,
+                         help="inputs per request: more are sent as several requests "
+                              "(default: the servers' limit, %(default)s)")
     predict.set_defaults(handler=predict_command)
 
     serve = subparsers.add_parser("serve", help="serve pushed models over REST and gRPC")
@@ -55,18 +59,21 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                        help="the Pusher's root: <root>/<model>/<version>/")
     serve.add_argument("--rest-port", type=int, default=8501)
     serve.add_argument("--grpc-port", type=int, default=8500)
-    serve.add_argument("--models", nargs="+", help="models to serve (default: every folder "
-                                                    "under the root holding a version)")
-    serve.add_argument("--num-versions", type=int, default=1,
-                       help="versions served per model (latest N; default 1)")
+    serve.add_argument("--models", nargs="+",
+                       help="models to serve (default: every folder holding a version)")
+    serve.add_argument("--num-versions", type=int, default=1, help="latest N served per model")
     serve.add_argument("--poll-seconds", type=float, default=1.0,
                        help="how often new versions are looked for")
     serve.add_argument("--host", default="127.0.0.1", help="local server: interface to bind")
     serve.add_argument("--config-out", type=pathlib.Path,
                        help="where models.config is written (default: a temporary folder)")
-    serve.add_argument("--batching", action="store_true",
-                       help="batch concurrent requests (tensorflow_model_server: per "
-                            "serving/deploy/batching_parameters.txt)")
+    serve.add_argument("--max-batch-size", type=int, default=limits.MAX_BATCH_SIZE,
+                       help="instances per request; larger requests get HTTP 400 / "
+                            "INVALID_ARGUMENT (default: max_batch_size of "
+                            "deploy/batching_parameters.txt, %(default)s)")
+    serve.add_argument("--max-request-bytes", type=int, default=limits.MAX_REQUEST_BYTES,
+                       help="local server: larger bodies are refused unread (default: "
+                            "%(default)s)")
     serve.add_argument("--local", action="store_true",
                        help="use the local server even when tensorflow_model_server is on PATH")
     serve.set_defaults(handler=serve_command)
@@ -76,84 +83,17 @@ def predict_command(args: argparse.Namespace) -> int:
     from serving import client, errors
 
     try:
-        serving = client.connect(rest=None if args.grpc else (args.rest or DEFAULT_REST),
-                                 grpc=args.grpc, timeout_seconds=args.timeout)
-        with serving:
-            model = args.model or args.task
-            if args.task == "imdb":
-                if not args.texts or args.window:
-                    raise ValueError("predict imdb takes review texts (and no --window)")
-                probabilities = serving.predict_sentiment(args.texts, model, args.version)
-                for text, probability in zip(args.texts, probabilities, strict=True):
-                    label = "positive" if probability >= 0.5 else "negative"
-                    print(f"{probability:.4f}  {label:8}  {text[:70]}")
-            else:
-                if args.window is None or args.texts:
-                    raise ValueError("predict jena takes --window FILE.csv (and no texts)")
-                metadata = json.loads(args.metadata.read_text()) if args.metadata else None
-                window = read_window_csv(args.window, metadata)
-                forecast = serving.forecast_temperature(window, model, args.version)
-                print(f"{float(forecast[0]):.2f} °C forecast from {args.window}")
-    except errors.ServingError as error:
+        with client.connect(rest=None if args.grpc else (args.rest or DEFAULT_REST),
+                            grpc=args.grpc, timeout_seconds=args.timeout,
+                            max_batch_size=args.max_batch_size) as serving:
+            # The task's input adapter (serving/predict.py), named by its registry entry.
+            adapter = tasks.load(tasks.get_task_spec(args.task).predict)
+            for line in adapter(serving, args, args.model or args.task):
+                print(line)
+    except (errors.ServingError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, errors.ServingError) else 2
     return 0
-
-
-def read_window_csv(path: pathlib.Path, metadata: dict | None = None) -> np.ndarray:
-    """One window [steps, features] of raw observations from a CSV file.
-
-    Without `metadata`, the numeric columns are taken in file order and every row is one
-    observation. With the model's metadata (model_metadata.json), columns are picked by header
-    name (feature or original name, e.g. `t_degc` or `T (degC)`) in the model's order, and a
-    file of raw 10-minute rows (at least `lookback` rows) is reduced to its last window: every
-    `step`-th row of the last `lookback`.
-
-    Raises:
-      ValueError: no numeric data, missing columns, or too few rows for a window.
-    """
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row]
-    if not rows:
-        raise ValueError(f"{path} is empty")
-    header = rows[0] if not all(_is_number(cell) for cell in rows[0]) else None
-    body = rows[1:] if header else rows
-    if not body:
-        raise ValueError(f"{path} has a header but no rows")
-    numeric = [i for i in range(len(body[0])) if all(_is_number(row[i]) for row in body)]
-    if metadata is not None and header is not None:
-        names = {name: i for i, name in enumerate(header)}
-        chosen = []
-        for column in metadata["columns"]:
-            index = names.get(column["feature"], names.get(column.get("original") or ""))
-            if index is None:
-                raise ValueError(f"{path} has no column {column['feature']!r} "
-                                 f"({column.get('original')!r}); header: {header}")
-            chosen.append(index)
-    else:
-        chosen = numeric
-    if not chosen:
-        raise ValueError(f"{path} has no numeric columns")
-    window = np.array([[float(row[i]) for i in chosen] for row in body], dtype=np.float32)
-    if metadata is not None:
-        shape = metadata["window"]
-        if len(window) != shape["sequence_length"]:
-            if len(window) < shape["lookback"]:
-                raise ValueError(f"{path} has {len(window)} rows: give {shape['sequence_length']} "
-                                 f"observations or at least {shape['lookback']} raw rows")
-            window = window[-shape["lookback"]:][::shape["step"]]
-    return window
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -165,47 +105,45 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     binary = shutil.which(SERVER_BINARY)
-    if binary and not args.local:
-        return _run_model_server(binary, configs, args)
-    return _run_local_server(configs, args)
-
-
-def model_server_command(binary: str, config_path: str, args: argparse.Namespace) -> list[str]:
-    """The tensorflow_model_server command line `serve` runs."""
-    command = [binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
-               f"--model_config_file={config_path}",
-               "--model_config_file_poll_wait_seconds=60",
-               f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
-               "--allow_version_labels_for_unavailable_models=true",
-               f"--monitoring_config_file={DEPLOY_DIR / 'monitoring.config'}"]
-    if args.batching:
-        command += ["--enable_batching=true",
-                    f"--batching_parameters_file={DEPLOY_DIR / 'batching_parameters.txt'}"]
-    return command
-
-
-def _run_model_server(binary: str, configs, args: argparse.Namespace) -> int:
-    from serving import models_config
-
-    folder = args.config_out.parent if args.config_out else pathlib.Path(
-        tempfile.mkdtemp(prefix="tfx-text-serving-"))
-    config_path = str(args.config_out or folder / "models.config")
-    models_config.write(config_path, configs)
-    command = model_server_command(binary, config_path, args)
+    if args.config_out or (binary and not args.local):
+        config_path = args.config_out or pathlib.Path(
+            tempfile.mkdtemp(prefix="tfx-text-serving-")) / "models.config"
+        models_config.write(str(config_path), configs)
+    if not binary or args.local:
+        return _run_local_server(configs, args)
+    batching = config_path.parent / "batching_parameters.txt"
+    batching.write_text(batching_parameters(args.max_batch_size))
+    command = model_server_command(binary, str(config_path), str(batching), args)
     print(f"Running {' '.join(command)}", flush=True)
     return subprocess.call(command)
 
 
-def _run_local_server(configs, args: argparse.Namespace) -> int:
-    from serving import local_server, models_config
+def batching_parameters(max_batch_size: int) -> str:
+    """deploy/batching_parameters.txt with another max_batch_size: the real server's limit."""
+    text = (DEPLOY_DIR / "batching_parameters.txt").read_text()
+    return re.sub(r"max_batch_size \{ value: \d+ \}",
+                  f"max_batch_size {{ value: {max_batch_size} }}", text)
 
-    if args.config_out:
-        models_config.write(str(args.config_out), configs)
-    from serving.batching import Batcher
+
+def model_server_command(binary: str, config_path: str, batching_path: str,
+                         args: argparse.Namespace) -> list[str]:
+    """The tensorflow_model_server command line `serve` runs: batching on, so that the server
+    refuses requests over max_batch_size as the local one does."""
+    return [binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
+            f"--model_config_file={config_path}", "--model_config_file_poll_wait_seconds=60",
+            f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
+            "--allow_version_labels_for_unavailable_models=true",
+            "--enable_batching=true", f"--batching_parameters_file={batching_path}",
+            f"--monitoring_config_file={DEPLOY_DIR / 'monitoring.config'}"]
+
+
+def _run_local_server(configs, args: argparse.Namespace) -> int:
+    from serving import local_server
 
     server = local_server.LocalServer(
         configs, host=args.host, rest_port=args.rest_port, grpc_port=args.grpc_port,
-        poll_seconds=args.poll_seconds, batcher=Batcher() if args.batching else None)
+        poll_seconds=args.poll_seconds, max_batch_size=args.max_batch_size,
+        max_request_bytes=args.max_request_bytes)
     try:
         server.start()
     except OSError as error:
@@ -229,8 +167,8 @@ def _run_local_server(configs, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = argparse.ArgumentParser(prog="python -m serving.cli", description=__doc__.split(
-        "\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serving.cli",
+                                     description=__doc__.split("\n")[0])
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.handler(args)

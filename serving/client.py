@@ -1,14 +1,14 @@
-"""Clients for TF Serving (or the local server): REST here, gRPC in serving/grpc_client.py.
+"""Clients for TF Serving or the local server, over REST or gRPC, with typed helpers.
 
-Both share `ServingClient`: `status`, `metadata`, `predict`, and the typed helpers
-`predict_sentiment(texts)` (IMDB) and `forecast_temperature(windows)` (Jena), which read the
-input and output names, dtypes and shapes from the model's signature metadata instead of
-hard-coding them. Calls have a timeout; UNAVAILABLE (server down, restarting, or not ready)
-is retried a bounded number of times with exponential backoff; every failure is a
-`serving.errors.ServingError` carrying the canonical code and the server's message.
-
-    with client.connect(rest="http://127.0.0.1:8501") as serving:
+    with client.connect(rest="http://127.0.0.1:8501") as serving:   # or grpc="host:8500"
         serving.predict_sentiment(["a wonderful film"])  # -> array([0.97], dtype=float32)
+
+`predict_sentiment(texts)` (IMDB) and `forecast_temperature(windows)` (Jena) read input and
+output names, dtypes and shapes from the model's signature metadata, and send any number of
+inputs as requests of at most `max_batch_size` (the servers' limit). Every failure is a
+`serving.errors.ServingError` with the canonical code and the server's message; UNAVAILABLE
+(server down, restarting, not ready) is retried with exponential backoff. The REST client needs
+NumPy only; the gRPC client imports TensorFlow's protos when it is created.
 """
 
 from __future__ import annotations
@@ -20,64 +20,43 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
-from serving import errors, json_bodies
-from serving.signatures import DEFAULT_SIGNATURE, Signature, TensorInfo, from_dict
+from serving import errors, json_codec, limits
+from serving.signatures import DEFAULT_SIGNATURE, Signature, from_dict, from_proto, shape_fits
 
 T = TypeVar("T")
-_FLOATS = ("DT_FLOAT", "DT_DOUBLE", "DT_HALF")
 
 
-def with_retries(call: Callable[[], T], retries: int, backoff_seconds: float,
-                 max_backoff_seconds: float = 2.0) -> T:
+def with_retries(call: Callable[[], T], retries: int, backoff_seconds: float) -> T:
     """Runs `call`, retrying UnavailableError up to `retries` times with jittered backoff."""
-    for attempt in range(retries + 1):
+    for attempt in range(retries):
         try:
             return call()
         except errors.UnavailableError:
-            if attempt == retries:
-                raise
-            delay = min(max_backoff_seconds, backoff_seconds * 2**attempt)
-            time.sleep(delay * (0.5 + random.random() / 2))
-    raise AssertionError("unreachable")
-
-
-def model_path(name: str, version: int | None = None, label: str | None = None) -> str:
-    """/v1/models/{name}[/versions/{v}|/labels/{l}]."""
-    if version is not None and label is not None:
-        raise ValueError(f"give a version ({version}) or a label ({label!r}), not both")
-    path = "/v1/models/" + urllib.parse.quote(name, safe="")
-    if version is not None:
-        path += f"/versions/{int(version)}"
-    elif label is not None:
-        path += "/labels/" + urllib.parse.quote(label, safe="")
-    return path
+            time.sleep(min(2.0, backoff_seconds * 2**attempt) * (0.5 + random.random() / 2))
+    return call()
 
 
 class ServingClient:
-    """What the REST and gRPC clients share: metadata cache and the typed helpers."""
+    """What both transports share: the signature cache and the typed helpers.
 
-    def __init__(self) -> None:
+    Each transport implements `status(name, version)` (TF Serving's REST status JSON),
+    `metadata(name, version)` -> (version that answered, Signature by name),
+    `predict(name, inputs, version=, signature_name=)` (tensors by name -> arrays by name) and
+    `close()`.
+    """
+
+    def __init__(self, timeout_seconds: float, retries: int, backoff_seconds: float,
+                 max_batch_size: int):
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size {max_batch_size} must be >= 1")
+        self.timeout_seconds, self.retries = timeout_seconds, retries
+        self.backoff_seconds, self.max_batch_size = backoff_seconds, max_batch_size
         self._signatures: dict[tuple, Signature] = {}
-
-    def status(self, name: str, version: int | None = None, label: str | None = None) -> dict:
-        """GetModelStatus, as TF Serving's REST JSON ({"model_version_status": [...]})."""
-        raise NotImplementedError
-
-    def metadata(self, name: str, version: int | None = None,
-                 label: str | None = None) -> tuple[int, dict[str, Signature]]:
-        """GetModelMetadata: (version that answered, signatures by name)."""
-        raise NotImplementedError
-
-    def predict(self, name: str, inputs: Any, *, version: int | None = None,
-                label: str | None = None, signature_name: str = DEFAULT_SIGNATURE
-                ) -> dict[str, np.ndarray]:
-        """Predict: input tensors (one array-like, or a mapping by input name) -> outputs."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Releases connections."""
@@ -88,22 +67,17 @@ class ServingClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def signature(self, name: str, version: int | None = None, label: str | None = None,
+    def signature(self, name: str, version: int | None = None,
                   signature_name: str = DEFAULT_SIGNATURE) -> Signature:
-        """A signature from the model's metadata, cached per client (`forget` clears it)."""
-        key = (name, version, label, signature_name)
+        """A signature from the model's metadata, fetched once per client."""
+        key = (name, version, signature_name)
         if key not in self._signatures:
-            _, signatures = self.metadata(name, version, label)
+            signatures = self.metadata(name, version)[1]
             if signature_name not in signatures:
                 raise errors.InvalidArgumentError(
-                    f"model {name} has no signature {signature_name!r}; it has "
-                    f"{sorted(signatures)}")
+                    f"model {name} has no signature {signature_name!r}: {sorted(signatures)}")
             self._signatures[key] = signatures[signature_name]
         return self._signatures[key]
-
-    def forget(self) -> None:
-        """Drops cached signatures (after a push that changes a model's interface)."""
-        self._signatures.clear()
 
     def predict_sentiment(self, texts: str | Sequence[str], model: str = "imdb",
                           version: int | None = None) -> np.ndarray:
@@ -111,125 +85,99 @@ class ServingClient:
         texts = [texts] if isinstance(texts, str) else list(texts)
         if not texts or not all(isinstance(text, str) for text in texts):
             raise ValueError("predict_sentiment needs one or more texts (str)")
-        alias, output = _single_io(self.signature(model, version), model, "DT_STRING")
-        return self.predict(model, {alias: texts}, version=version)[output].reshape(-1)
+        alias, _, output = self._single_io(model, version, "DT_STRING")
+        return self._predict_batches(model, version, alias, output, texts)
 
     def forecast_temperature(self, windows: Any, model: str = "jena",
                              version: int | None = None) -> np.ndarray:
-        """Forecast for each window of raw observations, in the model's unit (°C), [batch].
+        """Forecast (the model's unit, °C) for each window of raw observations, [batch].
 
-        Args:
-          windows: [batch, steps, features] or one [steps, features] window of raw
-            (unnormalized) observations, as the model's signature expects them.
-          model: served model name.
-          version: a specific version; default: the latest.
-
-        Raises:
-          ValueError: the windows do not have the signature's shape.
+        `windows` is [batch, steps, features] or one [steps, features] window, as the signature
+        expects; NaN marks a missing value, which the model repairs. ValueError for windows of
+        another shape.
         """
-        signature = self.signature(model, version)
-        alias, output = _single_io(signature, model, *_FLOATS)
-        info = signature.inputs[alias]
+        alias, shape, output = self._single_io(model, version, "DT_FLOAT")
         array = np.asarray(windows, dtype=np.float32)
-        if info.shape is not None and array.ndim == len(info.shape) - 1:
+        if shape is not None and array.ndim == len(shape) - 1:
             array = array[np.newaxis]
-        _check_shape(array, info, model)
-        return self.predict(model, {alias: array}, version=version)[output].reshape(-1)
+        if not shape_fits(array.shape, shape):
+            raise ValueError(f"model {model} expects windows of shape {list(shape)} (-1: any), "
+                             f"got {list(array.shape)}")
+        return self._predict_batches(model, version, alias, output, array)
+
+    def _single_io(self, model: str, version: int | None, dtype: str):
+        """(input alias, input shape, output alias) of a one-input, one-output signature."""
+        signature = self.signature(model, version)
+        inputs = list(signature.inputs.items())
+        if len(inputs) != 1 or len(signature.outputs) != 1 or inputs[0][1].dtype != dtype:
+            raise ValueError(f"model {model}: expected one {dtype} input and one output, got "
+                             f"{signature.inputs} -> {sorted(signature.outputs)}")
+        return inputs[0][0], inputs[0][1].shape, next(iter(signature.outputs))
+
+    def _predict_batches(self, model: str, version: int | None, alias: str, output: str,
+                         values: Sequence) -> np.ndarray:
+        """The output for `values`, asked in requests of at most `max_batch_size` of them."""
+        size = self.max_batch_size
+        return np.concatenate([
+            self.predict(model, {alias: values[start:start + size]}, version=version)[output]
+            .reshape(-1) for start in range(0, len(values), size)])
 
 
-def _single_io(signature: Signature, model: str, *dtypes: str) -> tuple[str, str]:
-    if len(signature.inputs) != 1 or len(signature.outputs) != 1:
-        raise ValueError(f"model {model}: expected one input and one output in its "
-                         f"signature, got {sorted(signature.inputs)} -> "
-                         f"{sorted(signature.outputs)}")
-    (alias, info), = signature.inputs.items()
-    if info.dtype not in dtypes:
-        raise ValueError(f"model {model}: input {alias!r} is {info.dtype}, expected one of "
-                         f"{list(dtypes)}")
-    return alias, next(iter(signature.outputs))
-
-
-def _check_shape(array: np.ndarray, info: TensorInfo, model: str) -> None:
-    if info.shape is None:
-        return
-    fits = array.ndim == len(info.shape) and all(
-        want in (-1, got) for got, want in zip(array.shape, info.shape, strict=True))
-    if not fits:
-        raise ValueError(f"model {model} expects windows of shape {list(info.shape)} (-1: any), "
-                         f"got {list(array.shape)}")
+def model_path(name: str, version: int | None = None) -> str:
+    """/v1/models/{name}[/versions/{version}]."""
+    path = "/v1/models/" + urllib.parse.quote(name, safe="")
+    return path if version is None else f"{path}/versions/{int(version)}"
 
 
 class RestClient(ServingClient):
-    """TF Serving's REST API over keep-alive HTTP connections (one per thread).
+    """TF Serving's REST API over keep-alive HTTP connections, one per thread.
 
     Args:
       base_url: e.g. http://127.0.0.1:8501.
       timeout_seconds: per request (connect and read).
-      retries: extra attempts when the server is UNAVAILABLE (HTTP 503, refused connection).
+      retries: extra attempts when the server is UNAVAILABLE (HTTP 503, refused or closed
+        connection, which includes a kept-alive connection the server has since closed).
       backoff_seconds: first retry delay, doubled each time (jittered).
-      request_format: json_bodies.ROW ("instances") or json_bodies.COLUMNAR ("inputs").
+      max_batch_size: most inputs the typed helpers send in one request.
     """
 
     def __init__(self, base_url: str, timeout_seconds: float = 10.0, retries: int = 3,
-                 backoff_seconds: float = 0.1, request_format: str = json_bodies.ROW):
-        super().__init__()
+                 backoff_seconds: float = 0.1, max_batch_size: int = limits.MAX_BATCH_SIZE):
+        super().__init__(timeout_seconds, retries, backoff_seconds, max_batch_size)
         parsed = urllib.parse.urlsplit(base_url if "://" in base_url else "http://" + base_url)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"expected an http://host:port URL, got {base_url!r}")
-        self.base_url = f"http://{parsed.netloc}"
-        self._host, self._port = parsed.hostname, parsed.port or 80
-        self.timeout_seconds, self.retries = timeout_seconds, retries
-        self.backoff_seconds, self.request_format = backoff_seconds, request_format
-        self._local = threading.local()
+        self.base_url, self._address = f"http://{parsed.netloc}", (parsed.hostname, parsed.port)
+        self._local, self._lock = threading.local(), threading.Lock()
         self._connections: list[http.client.HTTPConnection] = []
-        self._connections_lock = threading.Lock()
 
     def _connection(self) -> http.client.HTTPConnection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = http.client.HTTPConnection(self._host, self._port,
-                                                    timeout=self.timeout_seconds)
+        if getattr(self._local, "connection", None) is None:
+            connection = http.client.HTTPConnection(*self._address, timeout=self.timeout_seconds)
             connection.connect()
             connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._local.connection = connection
-            with self._connections_lock:
+            with self._lock:
                 self._connections.append(connection)
-        return connection
+        return self._local.connection
 
     def _drop_connection(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
+        if getattr(self._local, "connection", None) is not None:
+            self._local.connection.close()
             self._local.connection = None
-
-    def _exchange(self, method: str, path: str,
-                  body: bytes | None) -> tuple[http.client.HTTPResponse, bytes]:
-        reused = getattr(self._local, "connection", None) is not None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        try:
-            connection = self._connection()
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response, response.read()
-        except (ConnectionError, http.client.RemoteDisconnected):
-            if not reused:
-                raise
-        # A kept-alive connection the server had closed (idle timeout): one fresh attempt,
-        # outside the UNAVAILABLE retry budget, as HTTP clients commonly do.
-        self._drop_connection()
-        connection = self._connection()
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response, response.read()
 
     def _send(self, method: str, path: str, body: bytes | None) -> bytes:
         target = self.base_url + path
         try:
-            response, payload = self._exchange(method, path, body)
+            connection = self._connection()
+            connection.request(method, path, body=body,
+                               headers={"Content-Type": "application/json"} if body else {})
+            response = connection.getresponse()
+            payload = response.read()
         except TimeoutError as error:
             self._drop_connection()
-            raise errors.DeadlineExceededError(f"no answer within {self.timeout_seconds} s "
-                                               f"({error})", target=target) from None
+            raise errors.ServingError(f"no answer within {self.timeout_seconds} s ({error})",
+                                      code="DEADLINE_EXCEEDED", target=target) from None
         except (OSError, http.client.HTTPException) as error:  # refused, reset, closed
             self._drop_connection()
             raise errors.UnavailableError(f"{type(error).__name__}: {error}",
@@ -248,41 +196,98 @@ class RestClient(ServingClient):
         return with_retries(lambda: self._send(method, path, body), self.retries,
                             self.backoff_seconds)
 
-    def status(self, name: str, version: int | None = None, label: str | None = None) -> dict:
-        return json.loads(self._call("GET", model_path(name, version, label)))
+    def status(self, name: str, version: int | None = None) -> dict:
+        return json.loads(self._call("GET", model_path(name, version)))
 
-    def metadata(self, name: str, version: int | None = None,
-                 label: str | None = None) -> tuple[int, dict[str, Signature]]:
-        payload = json.loads(self._call("GET", model_path(name, version, label) + "/metadata"))
+    def metadata(self, name: str, version: int | None = None) -> tuple[int, dict[str, Signature]]:
+        payload = json.loads(self._call("GET", model_path(name, version) + "/metadata"))
         signatures = payload["metadata"]["signature_def"]["signature_def"]
         return int(payload["model_spec"]["version"]), {
             key: from_dict(value) for key, value in signatures.items()}
 
-    def predict(self, name: str, inputs: Any, *, version: int | None = None,
-                label: str | None = None, signature_name: str = DEFAULT_SIGNATURE
-                ) -> dict[str, np.ndarray]:
-        signature = self.signature(name, version, label, signature_name)
-        body = json_bodies.request_body(
-            inputs, self.request_format,
-            None if signature_name == DEFAULT_SIGNATURE else signature_name)
-        payload = self._call("POST", model_path(name, version, label) + ":predict", body)
-        dtypes = {alias: info.dtype for alias, info in signature.outputs.items()}
-        return json_bodies.parse_predict_response(payload, dtypes)
+    def predict(self, name: str, inputs: Mapping[str, Any], *, version: int | None = None,
+                signature_name: str = DEFAULT_SIGNATURE) -> dict[str, np.ndarray]:
+        signature = self.signature(name, version, signature_name)
+        body = json_codec.request_body(inputs, signature_name)
+        payload = self._call("POST", model_path(name, version) + ":predict", body)
+        return json_codec.parse_predict_response(
+            payload, {alias: info.dtype for alias, info in signature.outputs.items()})
 
     def close(self) -> None:
-        with self._connections_lock:
+        with self._lock:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
 
 
+class GrpcClient(ServingClient):
+    """TF Serving's gRPC API (PredictionService, ModelService) over one channel, which HTTP/2
+    multiplexes across threads. Creating one imports TensorFlow's protos.
+
+    Args:
+      target: host:port, e.g. 127.0.0.1:8500.
+      timeout_seconds, retries, backoff_seconds, max_batch_size: as for RestClient.
+      max_message_bytes: largest message either way.
+    """
+
+    def __init__(self, target: str, timeout_seconds: float = 10.0, retries: int = 3,
+                 backoff_seconds: float = 0.1, max_batch_size: int = limits.MAX_BATCH_SIZE,
+                 max_message_bytes: int = 64 * 2**20):
+        super().__init__(timeout_seconds, retries, backoff_seconds, max_batch_size)
+        # Imported here so that REST-only use never loads TensorFlow (not to dodge a cycle).
+        import grpc
+        from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
+
+        from serving import protos
+
+        self.target, self._grpc, self._protos = target, grpc, protos
+        self._channel = grpc.insecure_channel(target, options=[
+            ("grpc.max_send_message_length", max_message_bytes),
+            ("grpc.max_receive_message_length", max_message_bytes)])
+        self._prediction = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+
+    def _call(self, method, request):
+        def once():
+            try:
+                return method(request, timeout=self.timeout_seconds)
+            except self._grpc.RpcError as error:
+                raise errors.from_code(error.code().name, error.details() or "",
+                                       target=self.target) from None
+
+        return with_retries(once, self.retries, self.backoff_seconds)
+
+    def status(self, name: str, version: int | None = None) -> dict:
+        request = self._protos.status_request(name, version)
+        return self._protos.to_json(self._call(self._models.GetModelStatus, request))
+
+    def metadata(self, name: str, version: int | None = None) -> tuple[int, dict[str, Signature]]:
+        response = self._call(self._prediction.GetModelMetadata,
+                              self._protos.metadata_request(name, version))
+        version, signature_defs = self._protos.read_metadata(response)
+        return version, {key: from_proto(value) for key, value in signature_defs.items()}
+
+    def predict(self, name: str, inputs: Mapping[str, Any], *, version: int | None = None,
+                signature_name: str = DEFAULT_SIGNATURE) -> dict[str, np.ndarray]:
+        return self.predict_with_version(name, inputs, version=version,
+                                         signature_name=signature_name)[1]
+
+    def predict_with_version(self, name: str, inputs: Mapping[str, Any], *,
+                             version: int | None = None, signature_name: str = DEFAULT_SIGNATURE
+                             ) -> tuple[int, dict[str, np.ndarray]]:
+        """Like `predict`, also returning the version that answered."""
+        response = self._call(self._prediction.Predict,
+                              self._protos.predict_request(name, version, signature_name, inputs))
+        return response.model_spec.version.value, {
+            alias: self._protos.from_tensor_proto(tensor)
+            for alias, tensor in response.outputs.items()}
+
+    def close(self) -> None:
+        self._channel.close()
+
+
 def connect(rest: str | None = None, grpc: str | None = None, **options) -> ServingClient:
-    """A REST client for `rest` (URL) or a gRPC client for `grpc` (host:port)."""
+    """A RestClient for `rest` (URL) or a GrpcClient for `grpc` (host:port)."""
     if (rest is None) == (grpc is None):
         raise ValueError("give exactly one of rest= (URL) or grpc= (host:port)")
-    if rest is not None:
-        return RestClient(rest, **options)
-    from serving.grpc_client import GrpcClient  # imports TensorFlow's protos
-
-    return GrpcClient(grpc, **options)
-
+    return RestClient(rest, **options) if rest is not None else GrpcClient(grpc, **options)

@@ -2,28 +2,22 @@
 
 One `config` per model folder under the serving root (the Pusher writes
 <serving_root>/<model>/<version>/), each with a `latest { num_versions }` policy and version
-labels pinned to the versions present when the file is generated:
-
-- one version served (the default): `stable` -> the newest version;
-- `num_versions` >= 2 and two versions on disk: `canary` -> the newest, `stable` -> the one
-  before it.
-
-Labels name versions, so after a push they point at the old version until the file is
-generated again; `serve` regenerates it at startup and runs the server with
-`--allow_version_labels_for_unavailable_models`, because labels may not point at versions that
-have not loaded yet otherwise. The local server reads the same file (`parse`).
+labels pinned to the versions present when the file is generated: `stable` -> the newest
+version, or, when two versions are served, `canary` -> the newest and `stable` -> the one before.
+Labels name versions, so regenerate the file after a push; `serve` does at startup and runs the
+server with `--allow_version_labels_for_unavailable_models` (labels of versions that have not
+loaded yet are refused otherwise, and at startup none has).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
-from serving.registry import ModelConfig, VersionPolicy, versions_on_disk
-
-PLATFORM = "tensorflow"
+from serving.registry import ModelConfig, versions_on_disk
 
 
 def discover(serving_root: str, names: list[str] | None = None,
@@ -40,6 +34,8 @@ def discover(serving_root: str, names: list[str] | None = None,
     """
     if not os.path.isdir(serving_root):
         raise ValueError(f"serving root {serving_root} is not a folder")
+    if num_versions < 1:
+        raise ValueError(f"num_versions {num_versions} must be >= 1")
     found = sorted(name for name in os.listdir(serving_root)
                    if versions_on_disk(os.path.join(serving_root, name)))
     if names:
@@ -50,80 +46,28 @@ def discover(serving_root: str, names: list[str] | None = None,
         found = [name for name in found if name in names]
     if not found:
         raise ValueError(f"no <model>/<version>/ folders under {serving_root}")
-    policy = VersionPolicy("latest", num_versions=num_versions)
     configs = []
     for name in found:
         base_path = os.path.abspath(os.path.join(serving_root, name))
-        versions = sorted(versions_on_disk(base_path))
-        configs.append(ModelConfig(name, base_path, policy, default_labels(versions, policy)))
+        versions = versions_on_disk(base_path)
+        labels = ({"stable": versions[-2], "canary": versions[-1]}
+                  if num_versions >= 2 and len(versions) >= 2 else {"stable": versions[-1]})
+        configs.append(ModelConfig(name, base_path, num_versions, labels))
     return configs
-
-
-def default_labels(versions: list[int], policy: VersionPolicy) -> dict[str, int]:
-    """`stable` (and `canary` when two versions are served) for the versions on disk."""
-    if not versions:
-        return {}
-    if policy.kind == "latest" and policy.num_versions >= 2 and len(versions) >= 2:
-        return {"stable": versions[-2], "canary": versions[-1]}
-    return {"stable": versions[-1]}
-
-
-def to_proto(configs: list[ModelConfig],
-             base_dir: str | None = None) -> model_server_config_pb2.ModelServerConfig:
-    """The ModelServerConfig of `configs`.
-
-    Args:
-      configs: the models.
-      base_dir: when given, each base path becomes <base_dir>/<name> (a container's mount,
-        e.g. /models), instead of the local folder.
-    """
-    server_config = model_server_config_pb2.ModelServerConfig()
-    for config in configs:
-        entry = server_config.model_config_list.config.add(
-            name=config.name, model_platform=PLATFORM,
-            base_path=f"{base_dir.rstrip('/')}/{config.name}" if base_dir else config.base_path)
-        policy = entry.model_version_policy
-        if config.policy.kind == "latest":
-            policy.latest.num_versions = config.policy.num_versions
-        elif config.policy.kind == "all":
-            policy.all.SetInParent()
-        else:
-            policy.specific.versions.extend(config.policy.versions)
-        for label, version in sorted(config.labels.items()):
-            entry.version_labels[label] = version
-    return server_config
 
 
 def to_text(configs: list[ModelConfig], base_dir: str | None = None) -> str:
-    """The models.config text for `configs` (see `to_proto`)."""
-    return text_format.MessageToString(to_proto(configs, base_dir))
-
-
-def parse(text: str) -> list[ModelConfig]:
-    """ModelConfigs from a models.config text.
-
-    Raises:
-      ValueError: not a ModelServerConfig with a model_config_list, or a non-TF platform.
-    """
+    """The models.config text; with `base_dir` (a container's mount, e.g. /models) each base
+    path becomes <base_dir>/<name>."""
     server_config = model_server_config_pb2.ModelServerConfig()
-    try:
-        text_format.Parse(text, server_config)
-    except text_format.ParseError as error:
-        raise ValueError(f"not a ModelServerConfig text proto: {error}") from None
-    if server_config.WhichOneof("config") != "model_config_list":
-        raise ValueError("models.config has no model_config_list")
-    configs = []
-    for entry in server_config.model_config_list.config:
-        if entry.model_platform not in ("", PLATFORM):
-            raise ValueError(f"model {entry.name}: platform {entry.model_platform!r} is not "
-                             f"{PLATFORM!r}")
-        choice = entry.model_version_policy.WhichOneof("policy_choice") or "latest"
-        latest = entry.model_version_policy.latest.num_versions or 1
-        policy = VersionPolicy(choice, num_versions=latest,
-                               versions=tuple(entry.model_version_policy.specific.versions))
-        configs.append(ModelConfig(entry.name, entry.base_path, policy,
-                                   dict(entry.version_labels)))
-    return configs
+    for config in configs:
+        entry = server_config.model_config_list.config.add(
+            name=config.name, model_platform="tensorflow",
+            base_path=f"{base_dir.rstrip('/')}/{config.name}" if base_dir else config.base_path)
+        entry.model_version_policy.latest.num_versions = config.num_versions
+        for label, version in sorted(config.labels.items()):
+            entry.version_labels[label] = version
+    return text_format.MessageToString(server_config)
 
 
 def write(path: str, configs: list[ModelConfig], base_dir: str | None = None) -> str:
@@ -137,8 +81,6 @@ def write(path: str, configs: list[ModelConfig], base_dir: str | None = None) ->
 
 def main(argv: list[str] | None = None) -> None:
     """Prints the models.config for a serving root (for the docker and Kubernetes setups)."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m serving.models_config",
                                      description=main.__doc__)
     parser.add_argument("--serving-root", required=True, help="<root>/<model>/<version>/")

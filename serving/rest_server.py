@@ -1,9 +1,8 @@
-"""The local server's REST front: TF Serving's /v1/models API over http.server.
+"""The local server's REST front: TF Serving's /v1/models paths over http.server.
 
-Paths and formats follow TF Serving's REST API (tensorflow_serving/model_servers/
-http_rest_api_util.cc): GET /v1/models/{name}[/versions/{v}|/labels/{l}] (status),
-the same plus /metadata, and POST ...:predict. Errors are `{"error": "..."}` with the HTTP status
-TF Serving maps the error's code to. Keep-alive connections, Nagle off.
+GET /v1/models/{m}[/versions/{v}] (status), the same + /metadata, and POST ...:predict; errors
+are `{"error": ...}` with the HTTP status of their canonical code. A body over the byte limit is
+refused from its Content-Length, before it is read; keep-alive connections, Nagle off.
 """
 
 from __future__ import annotations
@@ -14,39 +13,32 @@ import logging
 import re
 import socket
 import threading
+import time
 import urllib.parse
 
-from serving import errors, json_tensors, protos, service
-from serving.registry import ModelRegistry
+from serving import errors, json_codec, limits, protos, registry
 
 LOG = logging.getLogger(__name__)
-_VERSION = r"(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?"
-PREDICT_PATH = re.compile(r"(?i)/v1/models/([^/:]+)" + _VERSION + r":(classify|regress|predict)")
-STATUS_PATH = re.compile(r"(?i)/v1/models(?:/([^/:]+))?" + _VERSION + r"(?:/(metadata))?")
+PATH = re.compile(r"/v1/models/([^/:]+)(?:/versions/(\d+))?(/metadata|:predict)?")
 
 
 class RestServer(http.server.ThreadingHTTPServer):
-    """A threading HTTP server carrying the registry and the request size limit."""
+    """A thread per connection, answering for `local` (a LocalServer: registry and limits)."""
 
     daemon_threads = True
     request_queue_size = 128  # listen backlog; the default 5 drops bursts of new connections
 
-    def __init__(self, address: tuple[str, int], registry: ModelRegistry, max_request_bytes: int,
-                 runner: service.Runner | None = None):
-        self.registry = registry
-        self.max_request_bytes = max_request_bytes
-        self.runner = runner
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, RestHandler)
+    def __init__(self, address: tuple[str, int], local):
+        self.local, self._connections, self._lock = local, set(), threading.Lock()
+        super().__init__(address, _Handler)
 
     def track(self, connection: socket.socket, is_open: bool) -> None:
-        with self._connections_lock:
+        with self._lock:
             (self._connections.add if is_open else self._connections.discard)(connection)
 
     def close_connections(self) -> None:
-        """Shuts down kept-alive connections, so that stopping leaves no handler behind."""
-        with self._connections_lock:
+        """Shuts kept-alive connections down, so that stopping leaves no handler serving."""
+        with self._lock:
             connections = list(self._connections)
         for connection in connections:
             try:
@@ -55,10 +47,8 @@ class RestServer(http.server.ThreadingHTTPServer):
                 pass
 
 
-class RestHandler(http.server.BaseHTTPRequestHandler):
-    """One connection; each request is dispatched to status, metadata or predict."""
-
-    protocol_version = "HTTP/1.1"  # keep-alive, as TF Serving's libevent server
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as TF Serving's REST server
     server_version = "tfx-text-local-serving"
     timeout = 60  # an idle keep-alive connection is closed after a minute
     server: RestServer
@@ -72,7 +62,7 @@ class RestHandler(http.server.BaseHTTPRequestHandler):
         self.server.track(self.connection, False)
         super().finish()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (BaseHTTPRequestHandler's)
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
         LOG.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -82,6 +72,7 @@ class RestHandler(http.server.BaseHTTPRequestHandler):
         self._answer(self._post)
 
     def _answer(self, handle) -> None:
+        self._unread = 0  # bytes of a refused body still on the way
         try:
             status, payload = 200, handle(urllib.parse.urlsplit(self.path).path)
         except errors.ServingError as error:
@@ -89,68 +80,59 @@ class RestHandler(http.server.BaseHTTPRequestHandler):
         except Exception as error:  # a bug must not kill the connection thread silently
             LOG.exception("REST request %s %s failed", self.command, self.path)
             status, payload = 500, {"error": f"Internal error: {error}"}
-        body = payload if isinstance(payload, bytes) else json.dumps(payload, indent=1).encode()
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        if self._unread:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+        if self._unread:
+            self._discard_body()
 
-    def _read_body(self) -> bytes:
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self.close_connection = True
-            raise errors.InvalidArgumentError("Missing or invalid Content-Length header")
-        if int(length) > self.server.max_request_bytes:
-            self.close_connection = True  # the body stays unread: this connection is done
-            raise errors.ResourceExhaustedError(
-                f"Request body of {length} bytes exceeds the local server's limit of "
-                f"{self.server.max_request_bytes} bytes", http_status=413)
-        return self.rfile.read(int(length))
+    def _discard_body(self) -> None:
+        """Reads a refused body into nothing for up to 5 s, so that a client still sending it
+        gets the answer rather than a reset connection; then the connection is closed."""
+        self.close_connection = True
+        self.connection.settimeout(1.0)
+        deadline = time.monotonic() + 5
+        try:
+            while self._unread > 0 and time.monotonic() < deadline:
+                chunk = self.rfile.read1(min(self._unread, 2**16))
+                if not chunk:
+                    break
+                self._unread -= len(chunk)
+        except OSError:  # the client gave up first
+            pass
+
+    def _route(self, path: str, verb: str | None) -> tuple[str, int | None]:
+        match = PATH.fullmatch(path)
+        if match is None or match.group(3) != verb:
+            raise errors.NotFoundError(f"No handler for {self.command} {path}")
+        name, version = match.group(1, 2)
+        return urllib.parse.unquote(name), int(version) if version else None
 
     def _post(self, path: str) -> bytes:
-        body = self._read_body()
-        match = PREDICT_PATH.fullmatch(path)
-        if match is None:
-            raise _malformed(self.command, path)
-        name, version, label, method = _parts(match)
-        if method.lower() != "predict":
-            raise errors.UnimplementedError(
-                f"{method} is not implemented by the local development server; use :predict")
-        registry = self.server.registry
-        found = {}
-
-        def get_signature(signature_name: str):
-            found["version"], found["servable"] = registry.resolve(name, version, label)
-            return service.find_signature(found["servable"], signature_name, rest=True)
-
-        signature_name, inputs, request_format = json_tensors.parse_predict_request(
-            body, get_signature)
-        outputs = service.run_predict(found["servable"], signature_name, inputs, rest=True,
-                                      runner=self.server.runner)
-        return json_tensors.format_predict_response(outputs, request_format)
+        length, local = self.headers.get("Content-Length", ""), self.server.local
+        if not length.isdigit():
+            self.close_connection = True
+            raise errors.InvalidArgumentError("a request body needs a Content-Length header")
+        if int(length) > local.max_request_bytes:
+            self._unread = int(length)
+        limits.check_body_size(int(length), local.max_request_bytes)
+        body = self.rfile.read(int(length))
+        _, servable = local.registry.resolve(*self._route(path, ":predict"))
+        with local.decoding:
+            signature_name, inputs, request_format = json_codec.parse_predict_request(
+                body, lambda name: registry.signature(servable, name), local.max_batch_size)
+        with local.running:
+            outputs = registry.run(servable, signature_name, inputs)
+        return json_codec.format_predict_response(outputs, request_format)
 
     def _get(self, path: str) -> dict:
-        match = STATUS_PATH.fullmatch(path)
-        if match is None:
-            raise _malformed(self.command, path)
-        name, version, label, subresource = _parts(match)
-        if not name:
-            raise errors.InvalidArgumentError("Missing model name in request.")
-        registry = self.server.registry
-        if subresource:
-            version, signatures = service.model_metadata(registry, name, version, label)
-            return protos.metadata_json(protos.metadata_response(name, version, signatures))
-        return protos.status_json(protos.status_response(registry.status(name, version, label)))
-
-
-def _parts(match: re.Match) -> tuple[str, int | None, str | None, str | None]:
-    name, version, label, last = match.groups()
-    return (urllib.parse.unquote(name or ""), int(version) if version else None,
-            urllib.parse.unquote(label) if label else None, last)
-
-
-def _malformed(method: str, path: str) -> errors.ServingError:
-    if not path.lower().startswith("/v1/"):
-        return errors.NotFoundError(f"No handler for {method} {path}")
-    return errors.InvalidArgumentError(f"Malformed request: {method} {path}")
+        local = self.server.local
+        if path.endswith("/metadata"):
+            return protos.metadata_json(local.metadata(*self._route(path, "/metadata")))
+        return protos.to_json(protos.status_response(local.registry.status(
+            *self._route(path, None))))

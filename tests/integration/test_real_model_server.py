@@ -19,7 +19,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from serving import cli, client, errors, models_config
+from serving import cli, client, errors, limits, models_config
 from serving.local_server import LocalServer
 
 BINARY = shutil.which(cli.SERVER_BINARY)
@@ -57,11 +57,12 @@ def serving_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def real_server(serving_root, tmp_path_factory):
-    args = argparse.Namespace(grpc_port=free_port(), rest_port=free_port(), poll_seconds=1,
-                              batching=False)
-    config = tmp_path_factory.mktemp("config") / "models.config"
-    models_config.write(str(config), models_config.discover(str(serving_root)))
-    process = subprocess.Popen(cli.model_server_command(BINARY, str(config), args))
+    args = argparse.Namespace(grpc_port=free_port(), rest_port=free_port(), poll_seconds=1)
+    folder = tmp_path_factory.mktemp("config")
+    models_config.write(str(folder / "models.config"), models_config.discover(str(serving_root)))
+    (folder / "batching.txt").write_text(cli.batching_parameters(limits.MAX_BATCH_SIZE))
+    process = subprocess.Popen(cli.model_server_command(
+        BINARY, str(folder / "models.config"), str(folder / "batching.txt"), args))
     rest_url = f"http://127.0.0.1:{args.rest_port}"
     try:
         deadline = time.monotonic() + 60
@@ -115,6 +116,17 @@ def test_errors_match(real_server, local_server, transport):
                 caught.append(error.value)
             assert caught[0].code == caught[1].code
             assert caught[0].http_status == caught[1].http_status
+
+
+@pytest.mark.parametrize("transport", ["rest", "grpc"])
+def test_both_refuse_a_request_over_max_batch_size(real_server, local_server, transport):
+    """The real server refuses, not splits, a request over max_batch_size (batching on)."""
+    real, local = both(real_server, local_server, transport)
+    with real, local:
+        for serving in (real, local):
+            with pytest.raises(errors.InvalidArgumentError) as caught:
+                serving.predict("imdb", {"text": ["w"] * (limits.MAX_BATCH_SIZE + 1)})
+            assert caught.value.http_status in (None, 400)
 
 
 def test_rest_bodies_match(real_server, local_server):

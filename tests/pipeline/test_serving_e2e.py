@@ -2,6 +2,7 @@
 
 Reuses the session's pipeline run (`imdb_small_run`); the pushed version is copied to a
 temporary serving root, so pushing "new versions" here leaves the run's outputs untouched.
+Versions appear there as the Pusher publishes them: copied under a staging name, then renamed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import numpy as np
 import pytest
 
+from components import atomic_push
 from serving import client, errors, models_config
 from serving.local_server import LocalServer
 from serving.signatures import read_signatures
@@ -26,9 +28,13 @@ TEXTS = ["a great and wonderful film, loved it!", "awful, boring mess. hated it"
          "the plot was a plot", "", "Superb <br /><br /> MOVING story"]
 
 
-def copy_version(pushed_to: str, root) -> int:
-    version = int(os.path.basename(pushed_to))
-    shutil.copytree(pushed_to, root / "imdb" / str(version))
+def copy_version(pushed_to: str, root, version: int | None = None) -> int:
+    """Publishes a copy of a pushed version under `root`/imdb, as the Pusher does."""
+    version = version or int(os.path.basename(pushed_to))
+    staged = root / "imdb" / f"{atomic_push.STAGING_PREFIX}copy" / str(version)
+    shutil.copytree(pushed_to, staged)
+    assert atomic_push.publish(str(staged), str(root / "imdb" / str(version)))
+    staged.parent.rmdir()
     return version
 
 
@@ -67,12 +73,15 @@ def post(server, path: str, body: bytes) -> tuple[int, dict]:
     return response.status, payload
 
 
-@pytest.mark.parametrize("request_format", ["row", "columnar"])
-def test_rest_text_to_probability_equals_in_process(server, expected, request_format):
-    with client.RestClient(server.rest_url, request_format=request_format) as rest:
+def test_rest_text_to_probability_equals_in_process(server, expected):
+    with client.RestClient(server.rest_url) as rest:
         probabilities = rest.predict_sentiment(TEXTS)
     assert probabilities.dtype == np.float32
     np.testing.assert_array_equal(probabilities, expected)  # float32 survives JSON exactly
+    status, payload = post(server, "/v1/models/imdb:predict",
+                           json.dumps({"inputs": {"text": TEXTS}}).encode())
+    assert status == 200
+    np.testing.assert_array_equal(np.array(payload["outputs"], np.float32), expected)
 
 
 def test_grpc_text_to_probability_equals_in_process(server, expected):
@@ -98,7 +107,7 @@ def test_status_and_metadata_describe_the_pushed_version(server, pushed):
             assert serving.status("imdb") == {"model_version_status": [{
                 "version": str(version), "state": "AVAILABLE",
                 "status": {"error_code": "OK", "error_message": ""}}]}
-            answered, signatures = serving.metadata("imdb", label="stable")
+            answered, signatures = serving.metadata("imdb", version=version)
             assert answered == version
             assert signatures == read_signatures(pushed)
             assert signatures["serving_default"].inputs["text"].dtype == "DT_STRING"
@@ -106,10 +115,9 @@ def test_status_and_metadata_describe_the_pushed_version(server, pushed):
 
 @pytest.mark.parametrize(("path", "body", "status", "message"), [
     ("/v1/models/imdb:predict", b'{"instances": ["unclosed}', 400, "JSON Parse error"),
-    ("/v1/models/imdb:predict", b'{"instances": [0.5]}', 400,
-     "JSON Value: 0.5 Type: Number is not of expected type: string"),
+    ("/v1/models/imdb:predict", b'{"instances": [0.5]}', 400, "expected strings"),
     ("/v1/models/imdb:predict", b'{"inputs": {"text": [["a", "b"]]}}', 400,
-     "has shape [1,2], which is not compatible with the signature's shape [-1]"),
+     "has shape [1, 2], which is not compatible with the signature's shape [-1]"),
     ("/v1/models/sentiment:predict", b'{"instances": ["a"]}', 404,
      "Servable not found for request: Latest(sentiment)"),
     ("/v1/models/imdb/versions/1:predict", b'{"instances": ["a"]}', 404,
@@ -124,9 +132,9 @@ def test_rest_errors_get_status_and_message(server, path, body, status, message)
 def test_grpc_errors_get_status_and_message(server):
     with client.connect(grpc=server.grpc_target, retries=0) as serving:
         with pytest.raises(errors.InvalidArgumentError,
-                           match="Expects arg.0. to be string but float is provided"):
+                           match="'text' is DT_FLOAT; the signature expects DT_STRING"):
             serving.predict("imdb", {"text": np.array([0.5], np.float32)})
-        with pytest.raises(errors.InvalidArgumentError, match=r"has shape \[1,2\]"):
+        with pytest.raises(errors.InvalidArgumentError, match=r"has shape \[1, 2\]"):
             serving.predict("imdb", {"text": [["a", "b"]]})
         with pytest.raises(errors.NotFoundError, match=r"Latest\(sentiment\)") as caught:
             serving.predict("sentiment", {"text": ["a"]})
@@ -135,7 +143,7 @@ def test_grpc_errors_get_status_and_message(server):
 
 def test_new_version_pushed_under_load_is_served_without_failed_requests(pushed, expected,
                                                                          tmp_path):
-    """Eight clients (REST and gRPC) keep predicting while a higher version is copied in."""
+    """Eight clients (REST and gRPC) keep predicting while a higher version is pushed."""
     old = copy_version(pushed, tmp_path)
     new = old + 1
     configs = models_config.discover(str(tmp_path))
@@ -167,7 +175,7 @@ def test_new_version_pushed_under_load_is_served_without_failed_requests(pushed,
             thread.start()
         try:
             time.sleep(1.0)
-            shutil.copytree(os.path.join(tmp_path, "imdb", str(old)), tmp_path / "imdb" / str(new))
+            copy_version(os.path.join(tmp_path, "imdb", str(old)), tmp_path, new)
             deadline = time.monotonic() + 120
             with client.RestClient(server.rest_url) as rest:
                 while time.monotonic() < deadline:
@@ -222,3 +230,53 @@ def test_jena_window_to_forecast_equals_in_process(jena_pushed, tmp_path):
             with client.connect(**options) as serving:
                 np.testing.assert_array_equal(serving.forecast_temperature(windows),
                                               expected.numpy())
+
+
+def test_serve_process_refuses_bad_requests_at_once_and_keeps_answering(pushed, expected,
+                                                                        tmp_path):
+    """`tfx-text serve` as its own process on the pushed model: oversized (instances and
+    bytes), malformed and wrong-shape requests get 400 / INVALID_ARGUMENT within a second each
+    (the socket timeout and gRPC deadline), and valid requests are answered afterwards."""
+    import subprocess
+    import sys
+
+    import grpc
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+    from serving import limits, protos
+
+    copy_version(pushed, tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "serving.cli", "serve", "--serving-root", str(tmp_path),
+         "--rest-port", "0", "--grpc-port", "0", "--local"], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
+    try:
+        line = process.stdout.readline()
+        rest_url, target = line.split("REST ")[1].split(" and gRPC ")
+        target = target.split(";")[0]
+        host, port = rest_url[len("http://"):].split(":")
+        oversized = json.dumps({"instances": ["w"] * 100_000}).encode()  # 0.5 MB
+        for body, message in ((oversized, "over the limit of 64 per request"),
+                              (b"x" * (limits.MAX_REQUEST_BYTES + 1), "bytes per request"),
+                              (b'{"instances": ["unclosed}', "JSON Parse error"),
+                              (b'{"inputs": {"text": [["a", "b"]]}}', "has shape [1, 2]")):
+            connection = http.client.HTTPConnection(host, int(port), timeout=1)
+            connection.request("POST", "/v1/models/imdb:predict", body=body)
+            response = connection.getresponse()
+            assert response.status == 400 and message in json.loads(response.read())["error"]
+            connection.close()
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(grpc.insecure_channel(target))
+        for inputs, message in (({"text": ["w"] * 65}, "over the limit of 64"),
+                                ({"text": [["a", "b"]]}, "has shape [1, 2]"),
+                                ({"text": np.array([0.5], np.float32)}, "expects DT_STRING")):
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.Predict(protos.predict_request("imdb", None, "", inputs), timeout=1)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert message in caught.value.details()
+        for options in ({"rest": rest_url}, {"grpc": target}):
+            with client.connect(**options, retries=0) as serving:
+                np.testing.assert_array_equal(serving.predict_sentiment(TEXTS), expected)
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -64,9 +64,9 @@ def edited_tree(tmp_path, monkeypatch):
 
 def test_every_component_running_our_code_carries_a_version(tmp_path):
     imdb, jena = (versions(cfg) for cfg in configs(tmp_path))
-    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer"}
+    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer", "Pusher"}
     assert set(jena) == {"JenaExampleGen", "AnomaliesGate", "Transform", "Trainer",
-                         "FixedBaseline", "JenaWindowExamples", "BlessingMerger"}
+                         "FixedBaseline", "JenaWindowExamples", "BlessingMerger", "Pusher"}
 
 
 @pytest.mark.parametrize(("edited", "changed"), [
@@ -80,6 +80,7 @@ def test_every_component_running_our_code_carries_a_version(tmp_path):
     ("core/windows.py", {"imdb": set(),
                          "jena": {"Trainer", "FixedBaseline", "JenaWindowExamples"}}),
     ("components/blessing.py", {"imdb": set(), "jena": {"BlessingMerger"}}),
+    ("components/atomic_push.py", {"imdb": {"Pusher"}, "jena": {"Pusher"}}),
     ("pipeline/report_render.py", {"imdb": set(), "jena": set()}),
     ("serving/client.py", {"imdb": set(), "jena": set()}),
 ])

@@ -13,40 +13,11 @@ import time
 import grpc
 import numpy as np
 import pytest
+from serving_fakes import PAIR, FakeServable
 
 from serving import client, errors
 from serving.local_server import LocalServer
 from serving.registry import ModelConfig
-from serving.signatures import Signature, TensorInfo
-
-TEXT = Signature(inputs={"text": TensorInfo("serving_default_text:0", "DT_STRING", (-1,))},
-                 outputs={"probability": TensorInfo("Identity:0", "DT_FLOAT", (-1,))})
-PAIR = Signature(inputs={"x": TensorInfo("x:0", "DT_FLOAT", (-1, 2)),
-                         "n": TensorInfo("n:0", "DT_INT64", (-1,))},
-                 outputs={"y": TensorInfo("y:0", "DT_FLOAT", (-1,)),
-                          "tag_bytes": TensorInfo("t:0", "DT_STRING", (-1,))})
-WINDOW = Signature(inputs={"window": TensorInfo("w:0", "DT_FLOAT", (-1, 3, 2))},
-                   outputs={"forecast": TensorInfo("f:0", "DT_FLOAT", (-1,))})
-
-
-class FakeServable:
-    """imdb-like (text -> probability, plus a two-input signature) or jena-like (window)."""
-
-    def __init__(self, path: str):
-        self.version = int(os.path.basename(path))
-        jena = os.path.basename(os.path.dirname(path)) == "jena"
-        self.signatures = ({"serving_default": WINDOW} if jena
-                           else {"serving_default": TEXT, "pair": PAIR})
-
-    def run(self, name, inputs):
-        if "window" in inputs:
-            return {"forecast": inputs["window"][:, -1, 0] + 0.5}
-        if name == "pair":
-            count = len(inputs["n"])
-            return {"y": (inputs["x"].sum(axis=1) + inputs["n"]).astype(np.float32),
-                    "tag_bytes": np.array([b"\x00\xff"] * count, dtype=object)}
-        return {"probability": np.array([len(t) / 100 + self.version / 1000
-                                         for t in inputs["text"]], np.float32)}
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +25,9 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("serving")
     for model, version in (("imdb", 7), ("jena", 2)):
         (root / model / str(version)).mkdir(parents=True)
-    configs = [ModelConfig(name, str(root / name), labels={"stable": version})
-               for name, version in (("imdb", 7), ("jena", 2))]
+    configs = [ModelConfig(name, str(root / name)) for name in ("imdb", "jena")]
     with LocalServer(configs, rest_port=0, grpc_port=0, max_request_bytes=4096,
-                     loader=FakeServable) as running:
+                     max_batch_size=4, loader=FakeServable) as running:
         yield running
 
 
@@ -65,7 +35,7 @@ def server(tmp_path_factory):
 def serving(request, server):
     options = {"rest": server.rest_url} if request.param == "rest" else {
         "grpc": server.grpc_target}
-    with client.connect(**options, timeout_seconds=5, retries=0) as connected:
+    with client.connect(**options, timeout_seconds=5, retries=0, max_batch_size=4) as connected:
         yield connected
 
 
@@ -88,7 +58,7 @@ def test_status_json_is_tf_servings(server):
 
 
 def test_metadata_json_is_tf_servings(server):
-    status, _, payload = http_call(server, "GET", "/v1/models/imdb/labels/stable/metadata")
+    status, _, payload = http_call(server, "GET", "/v1/models/imdb/versions/7/metadata")
     assert status == 200
     assert payload["model_spec"] == {"name": "imdb", "signature_name": "", "version": "7"}
     text = payload["metadata"]["signature_def"]["signature_def"]["serving_default"]
@@ -107,12 +77,11 @@ def test_row_and_columnar_predict_with_several_outputs(server):
     status, _, payload = http_call(server, "POST", "/v1/models/imdb:predict",
                                    json.dumps(body).encode())
     assert status == 200
-    assert payload == {"predictions": [{"y": 6.0, "tag_bytes": {"b64": "AP8="}},
-                                       {"y": 1.0, "tag_bytes": {"b64": "AP8="}}]}
+    assert payload == {"predictions": [{"y": 6.0, "tag": "ok"}, {"y": 1.0, "tag": "ok"}]}
     body = {"signature_name": "pair", "inputs": {"x": [[1, 2]], "n": [3]}}
     _, _, payload = http_call(server, "POST", "/v1/models/imdb/versions/7:predict",
                               json.dumps(body).encode())
-    assert payload == {"outputs": {"y": [6.0], "tag_bytes": [{"b64": "AP8="}]}}
+    assert payload == {"outputs": {"y": [6.0], "tag": ["ok"]}}
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "message"), [
@@ -120,17 +89,19 @@ def test_row_and_columnar_predict_with_several_outputs(server):
      "Servable not found for request: Latest(nope)"),
     ("POST", "/v1/models/imdb/versions/8:predict", b'{"instances": ["a"]}', 404,
      "Servable not found for request: Specific(imdb, 8)"),
-    ("POST", "/v1/models/imdb/labels/canary:predict", b'{"instances": ["a"]}', 400,
-     "Unrecognized servable version label: canary"),
-    ("POST", "/v1/models/imdb:predict", b'{"instances": [1]}', 400,
-     "is not of expected type: string"),
+    ("POST", "/v1/models/imdb:predict", b'{"instances": [1]}', 400, "expected strings"),
     ("POST", "/v1/models/imdb:predict", b"not json", 400, "JSON Parse error"),
-    ("POST", "/v1/models/imdb:classify", b'{"examples": []}', 501, "not implemented"),
-    ("POST", "/v1/models/imdb:explain", b"{}", 400, "Malformed request: POST"),
-    ("POST", "/v1/models/imdb:predict", b'{"instances": ["' + b"a" * 5000 + b'"]}', 413,
-     "exceeds the local server's limit of 4096 bytes"),
+    ("POST", "/v1/models/imdb:predict", b'{"inputs": {"text": [["a", "b"]]}}', 400,
+     "has shape [1, 2], which is not compatible with the signature's shape [-1]"),
+    ("POST", "/v1/models/imdb:predict", b'{"signature_name": "x", "instances": ["a"]}', 400,
+     "has no signature 'x'"),
+    ("POST", "/v1/models/imdb:classify", b'{"examples": []}', 404, "No handler for POST"),
+    ("POST", "/v1/models/imdb:predict", b'{"instances": ["' + b"a" * 5000 + b'"]}', 400,
+     "bytes is over the limit of 4096 bytes per request"),
+    ("POST", "/v1/models/imdb:predict", b'{"instances": ["a", "b", "c", "d", "e"]}', 400,
+     "request of 5 instances is over the limit of 4 per request"),
     ("GET", "/v1/models/imdb/versions/8", None, 404, "Could not find version 8 of model imdb"),
-    ("GET", "/v1/models", None, 400, "Missing model name in request."),
+    ("GET", "/v1/models", None, 404, "No handler for GET /v1/models"),
 ])
 def test_rest_errors(server, method, path, body, status, message):
     got_status, content_type, payload = http_call(server, method, path, body)
@@ -158,7 +129,8 @@ def test_clients_agree_on_status_metadata_and_predictions(serving):
     outputs = serving.predict("imdb", {"x": np.ones((2, 2), np.float32), "n": [1, 2]},
                               signature_name="pair")
     np.testing.assert_array_equal(outputs["y"], np.array([3.0, 4.0], np.float32))
-    assert outputs["tag_bytes"].tolist() == [b"\x00\xff", b"\x00\xff"]
+    assert outputs["tag"].tolist() == (["ok", "ok"] if isinstance(serving, client.RestClient)
+                                       else [b"ok", b"ok"])
 
 
 def test_forecast_temperature_reads_the_window_shape_from_metadata(serving):
@@ -166,6 +138,12 @@ def test_forecast_temperature_reads_the_window_shape_from_metadata(serving):
     np.testing.assert_array_equal(serving.forecast_temperature(window), [4.5])
     np.testing.assert_array_equal(serving.forecast_temperature(np.stack([window, window])),
                                   [4.5, 4.5])
+    raw = window.copy()
+    raw[2, 0], raw[1, 1] = -9999.0, np.nan  # the sentinel and a missing value: the model's job
+    missing = raw.copy()
+    missing[2, 0] = np.nan
+    np.testing.assert_array_equal(serving.forecast_temperature(np.stack([raw, missing])),
+                                  [-9998.5, -1.0])
     with pytest.raises(ValueError, match=r"expects windows of shape \[-1, 3, 2\]"):
         serving.forecast_temperature(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="DT_STRING"):
@@ -176,43 +154,31 @@ def test_client_errors_carry_code_and_server_message(serving):
     with pytest.raises(errors.NotFoundError, match=r"Latest\(nope\)") as caught:
         serving.metadata("nope")
     assert caught.value.code == "NOT_FOUND"
-    with pytest.raises(errors.InvalidArgumentError, match="Unrecognized servable version label"):
-        serving.status("imdb", label="canary")
     with pytest.raises(errors.NotFoundError, match="Could not find version 3 of model imdb"):
         serving.status("imdb", version=3)
 
 
-def test_grpc_predict_specifics(server):
+def test_grpc_specifics(server):
     from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
 
-    from serving import grpc_client, protos
+    from serving import protos
 
-    with grpc_client.GrpcClient(server.grpc_target, retries=0) as serving:
-        version, outputs = serving.predict_with_version("imdb", ["abc"])
+    with client.GrpcClient(server.grpc_target, retries=0) as serving:
+        version, outputs = serving.predict_with_version("imdb", {"text": ["abc"]})
         assert version == 7 and outputs["probability"].dtype == np.float32
         stub = serving._prediction
-        request = predict_pb2.PredictRequest(model_spec=protos.model_spec("imdb", None, "pair"))
-        request.inputs["x"].CopyFrom(protos.to_tensor_proto(np.ones((1, 2), np.float32)))
-        request.inputs["n"].CopyFrom(protos.to_tensor_proto(np.array([1])))
-        request.output_filter.append("y")
-        response = stub.Predict(request)
-        assert list(response.outputs) == ["y"] and response.model_spec.signature_name == "pair"
-        assert list(response.outputs["y"].float_val) == [3.0]  # typed fields, as TF Serving
-        request.output_filter[:] = ["z"]
-        with pytest.raises(grpc.RpcError) as caught:
-            stub.Predict(request)
-        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "output tensor alias not found in signature: z" in caught.value.details()
         with pytest.raises(grpc.RpcError) as caught:
             stub.Predict(predict_pb2.PredictRequest())
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert caught.value.details() == "Missing ModelSpec"
         bare = get_model_metadata_pb2.GetModelMetadataRequest(
             model_spec=protos.model_spec("imdb"))
         with pytest.raises(grpc.RpcError) as caught:
             stub.GetModelMetadata(bare)
-        assert "must specify at least one metadata_field" in caught.value.details()
-        with pytest.raises(errors.ResourceExhaustedError):
+        assert "metadata_field must be ['signature_def']" in caught.value.details()
+        with pytest.raises(errors.ServingError) as caught:  # refused by the gRPC transport
             serving.predict("imdb", {"text": ["a" * 5000]})
+        assert caught.value.code == "RESOURCE_EXHAUSTED"
 
 
 def test_clients_retry_unavailable_servers_a_bounded_number_of_times(tmp_path):
@@ -228,14 +194,14 @@ def test_clients_retry_unavailable_servers_a_bounded_number_of_times(tmp_path):
             assert 0.05 < time.monotonic() - start < 5  # two jittered backoffs, then give up
 
 
-def test_rest_client_reconnects_once_when_its_kept_alive_connection_was_closed(tmp_path):
+def test_rest_client_reconnects_when_its_kept_alive_connection_was_closed(tmp_path):
     (tmp_path / "imdb" / "7").mkdir(parents=True)
     config = ModelConfig("imdb", str(tmp_path / "imdb"))
     first = LocalServer([config], rest_port=0, grpc_port=None, loader=FakeServable).start()
     port = int(first.rest_url.rsplit(":", 1)[1])
-    with client.RestClient(first.rest_url, retries=0) as rest:
+    with client.RestClient(first.rest_url, retries=1, backoff_seconds=0.01) as rest:
         assert rest.status("imdb")["model_version_status"][0]["version"] == "7"
-        first.stop()  # closes the client's kept-alive connection too
+        first.stop()  # closes the client's kept-alive connection too: one retry reconnects
         with LocalServer([config], rest_port=port, grpc_port=None, loader=FakeServable):
             assert rest.status("imdb")["model_version_status"][0]["state"] == "AVAILABLE"
 
@@ -267,9 +233,18 @@ def test_error_mapping_and_paths():
     assert errors.from_http(503, "x").code == "UNAVAILABLE"
     assert errors.from_code("FAILED_PRECONDITION", "x").http_status is None
     assert errors.http_status(errors.from_code("FAILED_PRECONDITION", "x")) == 400
-    assert client.model_path("my model", label="a/b") == "/v1/models/my%20model/labels/a%2Fb"
+    assert errors.http_status(errors.from_code("INTERNAL", "x")) == 500
+    assert client.model_path("my model") == "/v1/models/my%20model"
     assert client.model_path("imdb", 3) == "/v1/models/imdb/versions/3"
     with pytest.raises(ValueError):
-        client.model_path("imdb", 3, "stable")
-    with pytest.raises(ValueError):
         client.RestClient("ftp://host")
+
+
+def test_rest_only_use_loads_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys; from serving import cli, client; "
+            "client.RestClient('http://127.0.0.1:1'); assert 'tensorflow' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

@@ -1,4 +1,4 @@
-"""Version polling, policies, availability-preserving swaps and labels, with fake models."""
+"""Version polling and availability-preserving swaps, with fake models."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from serving import errors
-from serving.registry import ModelConfig, ModelRegistry, VersionPolicy
+from serving.registry import ModelConfig, ModelRegistry
 from serving.signatures import Signature, TensorInfo
 
 SIGNATURE = Signature(inputs={"text": TensorInfo("text:0", "DT_STRING", (-1,))},
@@ -37,12 +37,12 @@ def push(base: pathlib.Path, version: int, fail: bool = False) -> None:
         (folder / "fail").write_text("broken")
 
 
-def registry_for(tmp_path, versions, policy=None, labels=None) -> ModelRegistry:
+def registry_for(tmp_path, versions, num_versions=1) -> ModelRegistry:
     for version in versions:
         push(tmp_path / "imdb", version)
-    config = ModelConfig("imdb", str(tmp_path / "imdb"), policy or VersionPolicy(), labels or {})
+    config = ModelConfig("imdb", str(tmp_path / "imdb"), num_versions)
     registry = ModelRegistry([config], poll_seconds=3600, loader=FakeServable)
-    registry.poll(settle=False)
+    registry.poll()
     return registry
 
 
@@ -57,12 +57,10 @@ def test_latest_policy_loads_only_the_newest_version(tmp_path):
     assert registry.status("imdb", 12) == [(12, "AVAILABLE", "OK", "")]
 
 
-def test_new_version_loads_after_settling_then_replaces_the_old_one(tmp_path):
+def test_a_new_version_replaces_the_old_one_on_the_next_poll(tmp_path):
     registry = registry_for(tmp_path, [3])
     version, old = registry.resolve("imdb")
     push(tmp_path / "imdb", 4)
-    registry.poll()  # first sight: files not yet known to be complete
-    assert states(registry) == {3: "AVAILABLE"}
     registry.poll()
     assert states(registry) == {3: "END", 4: "AVAILABLE"}
     assert registry.resolve("imdb")[0] == 4
@@ -72,32 +70,16 @@ def test_new_version_loads_after_settling_then_replaces_the_old_one(tmp_path):
         registry.resolve("imdb", 3)
 
 
-def test_changing_files_delay_loading(tmp_path):
-    registry = registry_for(tmp_path, [3])
-    push(tmp_path / "imdb", 4)
-    registry.poll()
-    (tmp_path / "imdb" / "4" / "variables.data").write_bytes(b"still copying")
-    registry.poll()
-    assert states(registry) == {3: "AVAILABLE"}
-    registry.poll()
-    assert states(registry)[4] == "AVAILABLE"
-
-
-def test_failed_load_keeps_the_old_version_and_retries_when_files_change(tmp_path):
+def test_a_failed_load_keeps_the_old_version_served_and_is_not_retried(tmp_path):
     registry = registry_for(tmp_path, [3])
     push(tmp_path / "imdb", 4, fail=True)
     registry.poll()
-    registry.poll()
     (version, state, code, message), = registry.status("imdb", 4)
     assert (state, code) == ("END", "UNKNOWN") and "corrupt SavedModel" in message
-    assert registry.resolve("imdb")[0] == 3  # still served
-    registry.poll()
-    registry.poll()
-    assert states(registry)[4] == "END"  # unchanged files: not retried
+    assert registry.resolve("imdb")[0] == 3
     (tmp_path / "imdb" / "4" / "fail").unlink()
     registry.poll()
-    registry.poll()
-    assert states(registry) == {3: "END", 4: "AVAILABLE"}
+    assert states(registry) == {3: "AVAILABLE", 4: "END"}
 
 
 def test_removing_the_newest_version_brings_back_the_previous_one(tmp_path):
@@ -105,22 +87,16 @@ def test_removing_the_newest_version_brings_back_the_previous_one(tmp_path):
     (tmp_path / "imdb" / "4" / "saved_model.pb").unlink()
     (tmp_path / "imdb" / "4").rmdir()
     registry.poll()
-    registry.poll()
     assert states(registry) == {3: "AVAILABLE", 4: "END"}
 
 
-def test_latest_two_and_labels(tmp_path):
-    registry = registry_for(tmp_path, [3, 4, 5], VersionPolicy("latest", 2),
-                            labels={"stable": 4, "old": 3})
+def test_latest_two_keeps_two_versions_served(tmp_path):
+    registry = registry_for(tmp_path, [3, 4, 5], num_versions=2)
     assert states(registry) == {4: "AVAILABLE", 5: "AVAILABLE"}
-    assert registry.resolve("imdb", label="stable")[0] == 4
-    assert registry.status("imdb", label="stable")[0][0] == 4
+    assert registry.resolve("imdb", 4)[0] == 4
     with pytest.raises(errors.NotFoundError, match=r"Servable not found for request: "
                                                    r"Specific\(imdb, 3\)"):
-        registry.resolve("imdb", label="old")
-    with pytest.raises(errors.InvalidArgumentError,
-                       match="Unrecognized servable version label: canary"):
-        registry.resolve("imdb", label="canary")
+        registry.resolve("imdb", 3)
 
 
 def test_unknown_models_and_versions_get_tf_serving_errors(tmp_path):
@@ -136,11 +112,10 @@ def test_unknown_models_and_versions_get_tf_serving_errors(tmp_path):
 def test_missing_base_path_serves_nothing_until_a_version_appears(tmp_path):
     config = ModelConfig("jena", str(tmp_path / "jena"))
     registry = ModelRegistry([config], loader=FakeServable)
-    registry.poll(settle=False)
+    registry.poll()
     with pytest.raises(errors.NotFoundError):
         registry.resolve("jena")
     push(tmp_path / "jena", 1)
-    registry.poll()
     registry.poll()
     assert registry.resolve("jena")[0] == 1
 
