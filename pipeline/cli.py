@@ -162,17 +162,17 @@ def config_from_args(args: argparse.Namespace, data_root: str,
 
 def _configs(args: argparse.Namespace) -> list[config_lib.PipelineConfig]:
     """One PipelineConfig per requested model, with the data (and GloVe, if needed) resolved."""
-    from components import glove_data
     from pipeline import tasks
+    from rawdata import glove
     from trainer import models
 
     spec = tasks.get_task_spec(args.task)
     names = model_names(args)
     data_root = spec.resolve_data(args.data_dir, pathlib.Path(args.cache_dir))
     if args.glove_path is None and any(models.MODELS[n].needs_glove for n in names):
-        args.glove_path = str(glove_data.resolve_glove(None, pathlib.Path(args.cache_dir)))
+        args.glove_path = str(glove.resolve_glove(None, pathlib.Path(args.cache_dir)))
     elif args.glove_path is not None and "://" not in args.glove_path:
-        args.glove_path = str(glove_data.resolve_glove(pathlib.Path(args.glove_path), None))
+        args.glove_path = str(glove.resolve_glove(pathlib.Path(args.glove_path), None))
     return [config_from_args(args, str(data_root), name) for name in names]
 
 

@@ -12,10 +12,11 @@ import tensorflow_model_analysis as tfma
 from tfx.dsl.components.base import base_component
 from tfx.types import channel
 
-from components import datasets, imdb_gen, jena_gen, jena_windows
+from components import imdb_gen, jena_gen, jena_windows
 from pipeline import eval_configs
 from pipeline.code_version import code_version
 from pipeline.config import EvalConfig, IngestConfig, PipelineConfig
+from rawdata import locate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _jena_eval_examples(cfg: PipelineConfig, examples: channel.BaseChannel):
 TASKS: dict[str, TaskSpec] = {
     "imdb": TaskSpec(
         name="imdb",
-        resolve_data=datasets.resolve_imdb,
+        resolve_data=locate.resolve_imdb,
         example_gen=imdb_gen.create_example_gen,
         preprocessing_fn="transform.imdb.preprocessing_fn",
         eval_config=eval_configs.imdb_eval_config,
@@ -83,7 +84,7 @@ TASKS: dict[str, TaskSpec] = {
     ),
     "jena": TaskSpec(
         name="jena",
-        resolve_data=datasets.resolve_jena,
+        resolve_data=locate.resolve_jena,
         example_gen=jena_gen.create_example_gen,
         preprocessing_fn="transform.jena.preprocessing_fn",
         eval_config=eval_configs.jena_eval_config,
