@@ -8,7 +8,10 @@ setuptools.setup(
     description="TFX pipelines for the text and sequence models of DLwP chapter 6 (IMDB, Jena).",
     python_requires="==3.10.*",
     packages=setuptools.find_packages(
-        include=["pipeline*", "components*", "transform*", "trainer*", "kubeflow*", "serving*"]
+        include=[
+            "pipeline*", "components*", "rawdata*", "transform*", "trainer*", "kubeflow*",
+            "serving*",
+        ]
     ),
     install_requires=[
         "tfx[kfp]==1.16.0",

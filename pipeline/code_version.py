@@ -16,7 +16,7 @@ import hashlib
 import pathlib
 
 SOURCE_ROOT = pathlib.Path(__file__).resolve().parents[1]  # holds the project's packages
-PACKAGES = ("components", "kubeflow", "pipeline", "serving", "trainer", "transform")
+PACKAGES = ("components", "kubeflow", "pipeline", "rawdata", "serving", "trainer", "transform")
 
 
 class ModuleSources:
