@@ -59,10 +59,11 @@ def generator(data, lookback, delay, min_index, max_index, shuffle=False, batch_
 
 
 def load_fragment(data_dir: pathlib.Path, cache: pathlib.Path):
-    from components import datasets, jena_gen
+    from components import jena_gen
     from core.config import JenaIngestConfig
+    from rawdata import locate
 
-    csv_path = datasets.resolve_jena(data_dir, cache)
+    csv_path = locate.resolve_jena(data_dir, cache)
     data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
     stamps = np.concatenate([data.splits[s].timestamps for s in jena_gen.SPLITS])
     values = np.concatenate([data.splits[s].values for s in jena_gen.SPLITS])

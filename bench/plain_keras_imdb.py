@@ -21,10 +21,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from components import datasets, imdb_gen  # noqa: E402
+from components import imdb_gen  # noqa: E402
 from core.config import IngestConfig, TrainConfig  # noqa: E402
+from rawdata import locate  # noqa: E402
 from trainer import models, train  # noqa: E402
-from trainer import task as task_lib
+from trainer import task as task_lib  # noqa: E402
 from transform import text  # noqa: E402
 
 
@@ -61,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.monotonic()
     config = TrainConfig(epochs=args.epochs)
-    data_root = datasets.resolve_imdb(args.data_dir, args.cache_dir)
+    data_root = locate.resolve_imdb(args.data_dir, args.cache_dir)
     splits = {name: load_split(data_root, name, IngestConfig())
               for name in (imdb_gen.TRAIN, imdb_gen.EVAL, imdb_gen.TEST)}
     tokens = {name: tokenize(texts) for name, (texts, _) in splits.items()}

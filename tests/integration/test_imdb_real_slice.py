@@ -12,8 +12,8 @@ import pytest
 from shared_data import shared_file
 
 from cli import main as cli
-from components import datasets
 from pipeline import results
+from rawdata import locate
 
 pytestmark = pytest.mark.integration
 PER_FOLDER = 60  # reviews kept from each of train/pos, train/neg, test/pos, test/neg
@@ -23,7 +23,7 @@ PER_FOLDER = 60  # reviews kept from each of train/pos, train/neg, test/pos, tes
 def real_slice_tarball(tmp_path_factory):
     tarball = shared_file("imdb/aclImdb_v1_labeled.tar.gz")
     work = tmp_path_factory.mktemp("imdb_real")
-    full = datasets.resolve_imdb(tarball, work / "cache")
+    full = locate.resolve_imdb(tarball, work / "cache")
     slice_root = work / "slice" / "aclImdb"
     for folder in ("train/pos", "train/neg", "test/pos", "test/neg"):
         (slice_root / folder).mkdir(parents=True)

@@ -83,6 +83,7 @@ def test_every_component_running_our_code_carries_a_version(tmp_path):
     ("components/atomic_push.py", {"imdb": {"Pusher"}, "jena": {"Pusher"}}),
     ("pipeline/report_render.py", {"imdb": set(), "jena": set()}),
     ("serving/client.py", {"imdb": set(), "jena": set()}),
+    ("rawdata/locate.py", {"imdb": set(), "jena": set()}),
 ])
 def test_a_code_change_changes_exactly_the_components_that_run_it(
         tmp_path, edited_tree, edited, changed):

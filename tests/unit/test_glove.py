@@ -7,6 +7,8 @@ import gzip
 import numpy as np
 import pytest
 
+from rawdata import download, errors
+from rawdata import glove as rawdata_glove
 from trainer import glove
 
 
@@ -51,31 +53,27 @@ def test_real_glove_50d_file(glove_50d):
 
 
 def test_resolve_glove_uses_a_given_file_and_rejects_a_missing_one(tmp_path):
-    from components import datasets, glove_data
-
     path = tmp_path / "vectors.txt"
     _write(path, ["a 1 2"])
-    assert glove_data.resolve_glove(path, tmp_path / "cache") == path.resolve()
-    with pytest.raises(datasets.DatasetPathError, match="does not exist"):
-        glove_data.resolve_glove(tmp_path / "missing.txt", tmp_path / "cache")
+    assert rawdata_glove.resolve_glove(path, tmp_path / "cache") == path.resolve()
+    with pytest.raises(errors.DatasetPathError, match="does not exist"):
+        rawdata_glove.resolve_glove(tmp_path / "missing.txt", tmp_path / "cache")
 
 
 def test_resolve_glove_extracts_the_dimension_from_the_downloaded_zip(tmp_path, monkeypatch):
     import zipfile
-
-    from components import datasets, glove_data
 
     archive = tmp_path / "glove.6B.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("glove.6B.50d.txt", "the 0.1 0.2\n")
         handle.writestr("glove.6B.100d.txt", "the 0.3 0.4\n")
     calls = []
-    monkeypatch.setattr(datasets, "download", lambda source, cache: calls.append(source) or archive)
-    path = glove_data.resolve_glove(None, tmp_path / "cache", dim=100)
-    assert path.read_text() == "the 0.3 0.4\n" and calls == [glove_data.GLOVE]
-    assert glove_data.resolve_glove(None, tmp_path / "cache", dim=100) == path
+    monkeypatch.setattr(download, "download", lambda source, cache: calls.append(source) or archive)
+    path = rawdata_glove.resolve_glove(None, tmp_path / "cache", dim=100)
+    assert path.read_text() == "the 0.3 0.4\n" and calls == [rawdata_glove.GLOVE]
+    assert rawdata_glove.resolve_glove(None, tmp_path / "cache", dim=100) == path
     assert len(calls) == 1  # extracted once, then reused
-    with pytest.raises(datasets.DatasetLayoutError, match="no member glove.6B.200d.txt"):
-        glove_data.resolve_glove(None, tmp_path / "cache", dim=200)
-    with pytest.raises(datasets.DatasetPathError, match="not 64"):
-        glove_data.resolve_glove(None, tmp_path / "cache", dim=64)
+    with pytest.raises(errors.DatasetLayoutError, match="no member glove.6B.200d.txt"):
+        rawdata_glove.resolve_glove(None, tmp_path / "cache", dim=200)
+    with pytest.raises(errors.DatasetPathError, match="not 64"):
+        rawdata_glove.resolve_glove(None, tmp_path / "cache", dim=64)

@@ -12,13 +12,13 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from components import datasets
+from rawdata import archives, download, errors
 
 logger = logging.getLogger(__name__)
 
 # Stanford publishes no checksum for this zip and none was found pinned by a trusted project, so
 # the download is logged as unverified with the digest it computed (as for Jena's zip).
-GLOVE = datasets.DatasetSource(
+GLOVE = download.DatasetSource(
     name="glove",
     url="https://nlp.stanford.edu/data/glove.6B.zip",
     sha256=None,
@@ -37,24 +37,24 @@ def resolve_glove(path: Path | None, cache_dir: Path, dim: int = 100) -> Path:
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_file():
-            raise datasets.DatasetPathError(
+            raise errors.DatasetPathError(
                 f"GloVe file {path} does not exist; pass a `word v1 ... vN` text file (plain or "
                 ".gz), or no --glove to download glove.6B.zip")
         return path.resolve()
     if dim not in DIMENSIONS:
-        raise datasets.DatasetPathError(f"glove.6B has {DIMENSIONS}-dimensional vectors, not {dim}")
+        raise errors.DatasetPathError(f"glove.6B has {DIMENSIONS}-dimensional vectors, not {dim}")
     member = f"glove.6B.{dim}d.txt"
     target = Path(cache_dir) / "glove.6B" / member
     if target.is_file():
         logger.info("Reusing extracted %s", target)
         return target
-    archive = datasets.download(GLOVE, Path(cache_dir))
+    archive = download.download(GLOVE, Path(cache_dir))
     logger.info("Extracting %s from %s", member, archive)
     try:
         with zipfile.ZipFile(archive) as handle, handle.open(member) as stream:
-            datasets.copy_atomic(stream, target)
+            download.copy_atomic(stream, target)
     except KeyError as error:
-        raise datasets.DatasetLayoutError(f"{archive} has no member {member}") from error
+        raise errors.DatasetLayoutError(f"{archive} has no member {member}") from error
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise datasets.corrupt_archive(archive, error) from error
+        raise archives.corrupt_archive(archive, error) from error
     return target

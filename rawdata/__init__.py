@@ -1,0 +1,1 @@
+"""Raw data acquisition below every TFX stage: checksummed downloads, safe archives, locators."""
