@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _run_report(*argv: str) -> int:
-    from pipeline import report
+    from cli import report
 
     parser = argparse.ArgumentParser()
     report.add_parser(parser.add_subparsers(dest="command", required=True))
