@@ -45,7 +45,7 @@ class TaskSpec:
     trainer_task: str  # trainer.task.TrainerTask: loss, label, data and serving interface
     models: str  # {name: trainer.models.ModelSpec}, the task's zoo
     eval_config: str  # (EvalConfig) -> tfma.EvalConfig, vs the latest blessed model
-    # (serving client, model name, version, CLI args) -> lines to print: `tfx-text predict`.
+    # (serving client, `predict` args, served model name) -> lines to print (serving/predict.py).
     predict: str
     default_model: str
     label_key: str  # label of the Evaluator's examples
