@@ -80,7 +80,6 @@ def _configs(args: argparse.Namespace) -> list[config_lib.PipelineConfig]:
     """One PipelineConfig per requested model, with the data (and GloVe, if needed) resolved."""
     # GloVe lookup and the zoo load Keras: not needed for --help.
     from rawdata import glove
-
     from trainer import models
 
     names = model_names(args)
