@@ -12,6 +12,7 @@ import pathlib
 import sys
 
 from cli import flags
+from cli.exit_codes import ExitCode
 from core import config as config_lib
 from core import tasks
 
@@ -114,7 +115,7 @@ def run_command(args: argparse.Namespace) -> int:
         configs = _configs(args)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_CONFIG
     outcomes = []
     for number, cfg in enumerate(configs, start=1):
         progress = f" [{number}/{len(configs)}]" if len(configs) > 1 else ""
@@ -127,14 +128,14 @@ def run_command(args: argparse.Namespace) -> int:
             if not isinstance(cause, DataAnomaliesError):
                 raise
             print(f"error: {cause}", file=sys.stderr)
-            return 1  # the data is at fault: every later run would stop at the same gate
+            return ExitCode.DATA_ANOMALIES  # every later run would stop at the same gate
         print(results.format_summary(outcome, units=spec.metric_units), flush=True)
         outcomes.append((cfg.train.model, outcome))
     if len(outcomes) > 1:
         print(_format_models(outcomes, spec.report_metric))
         print(f"Leaderboard with the book's numbers: tfx-text report --output-dir "
               f"{configs[0].output_dir}")
-    return 0
+    return ExitCode.OK
 
 
 def models_command(args: argparse.Namespace) -> int:
