@@ -1,49 +1,138 @@
-"""Data-validation gate: stops the pipeline before Transform when ExampleValidator finds anomalies.
+"""Data-validation gate: stops the pipeline before Transform when the data breaks its schema.
 
-ExampleValidator only records anomalies; this component fails the run with a readable list of
-them, so no model is trained on data that broke the schema.
+ExampleValidator only records anomalies: one split at a time against the curated schema and the
+task's custom validations. `AnomaliesGate` adds what compares splits, the schema's skew and drift
+comparators (train vs eval, train vs test), and fails the run with one line per anomaly (split,
+feature, the check that failed, TFDV's description), so no model is trained or evaluated on
+data that broke the schema. Transform and JenaWindowExamples wait for it.
 """
-
 
 import os
 
-from tensorflow_metadata.proto.v0 import anomalies_pb2
+import tensorflow_data_validation as tfdv
+from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
+from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 from tfx import v1 as tfx
+from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
+
+BASELINE_SPLIT = "train"  # the split every other one is compared with
+_COMPARATOR_PREFIX = "COMPARATOR_"  # TFDV reason types of skew and drift comparators
 
 
 class DataAnomaliesError(RuntimeError):
     """Raised when the examples do not conform to the schema."""
 
 
+def load_checks(path: str | None) -> custom_validation_config_pb2.CustomValidationConfig | None:
+    """A CustomValidationConfig text proto (None: no custom validations)."""
+    if path is None:
+        return None
+    return io_utils.parse_pbtxt_file(path, custom_validation_config_pb2.CustomValidationConfig())
+
+
+def describe(anomalies: anomalies_pb2.Anomalies, where: str) -> list[str]:
+    """One line per anomaly: where, feature, the failed checks (TFDV reason types), why."""
+    lines = []
+    for feature, info in sorted(anomalies.anomaly_info.items()):
+        checks = "/".join(sorted({anomalies_pb2.AnomalyInfo.Type.Name(r.type)
+                                  for r in info.reason}))
+        lines.append(f"{where}: feature '{feature}': {checks}: {info.short_description} "
+                     f"({info.description})")
+    if anomalies.HasField("dataset_anomaly_info"):
+        info = anomalies.dataset_anomaly_info
+        lines.append(f"{where}: dataset: {info.short_description} ({info.description})")
+    return lines
+
+
+def schema_anomalies(
+    statistics: statistics_pb2.DatasetFeatureStatisticsList, schema: schema_pb2.Schema,
+    checks: custom_validation_config_pb2.CustomValidationConfig | None = None,
+) -> anomalies_pb2.Anomalies:
+    """One split against the schema and custom validations: ExampleValidator's own call."""
+    return tfdv.validate_statistics(statistics, schema, custom_validation_config=checks)
+
+
+def drift_anomalies(
+    statistics: statistics_pb2.DatasetFeatureStatisticsList,
+    baseline: statistics_pb2.DatasetFeatureStatisticsList, schema: schema_pb2.Schema,
+) -> anomalies_pb2.Anomalies:
+    """The schema's drift and skew comparators, `statistics` against `baseline` only.
+
+    Both comparators of a feature apply (TFDV's drift_comparator compares with a previous span,
+    skew_comparator with serving data); anomalies of the split on its own are left out here.
+    """
+    found = tfdv.validate_statistics(statistics, schema, previous_statistics=baseline,
+                                     serving_statistics=baseline)
+    result = anomalies_pb2.Anomalies()
+    for feature, info in found.anomaly_info.items():
+        reasons = [r for r in info.reason
+                   if anomalies_pb2.AnomalyInfo.Type.Name(r.type).startswith(_COMPARATOR_PREFIX)]
+        if reasons:
+            kept = result.anomaly_info[feature]
+            kept.CopyFrom(info)
+            del kept.reason[:]
+            kept.reason.extend(reasons)
+            kept.description = " ".join(r.description for r in reasons)
+            kept.short_description = "; ".join(r.short_description for r in reasons)
+    return result
+
+
+def split_problems(
+    statistics: dict[str, statistics_pb2.DatasetFeatureStatisticsList],
+    schema: schema_pb2.Schema,
+    checks: custom_validation_config_pb2.CustomValidationConfig | None = None,
+) -> list[str]:
+    """Every anomaly of the splits: each against the schema, then each vs the baseline split."""
+    problems = []
+    for split, stats in statistics.items():
+        problems += describe(schema_anomalies(stats, schema, checks), split)
+    problems += comparison_problems(statistics, schema)
+    return problems
+
+
+def comparison_problems(
+    statistics: dict[str, statistics_pb2.DatasetFeatureStatisticsList],
+    schema: schema_pb2.Schema,
+) -> list[str]:
+    """Skew/drift lines for every split but the baseline, compared with the baseline."""
+    if BASELINE_SPLIT not in statistics:
+        return []
+    baseline = statistics[BASELINE_SPLIT]
+    return [line for split, stats in statistics.items() if split != BASELINE_SPLIT
+            for line in describe(drift_anomalies(stats, baseline, schema),
+                                 f"{split} vs {BASELINE_SPLIT}")]
+
+
 def find_anomalies(anomalies_uri: str, split_names: list[str]) -> list[str]:
-    """Returns one readable line per anomaly and split, empty when the data is clean."""
+    """One line per anomaly ExampleValidator wrote for each split; empty when clean."""
     problems = []
     for split in split_names:
         path = io_utils.get_only_uri_in_dir(os.path.join(anomalies_uri, f"Split-{split}"))
-        anomalies = anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path))
-        for feature, info in sorted(anomalies.anomaly_info.items()):
-            problems.append(f"{split}: feature '{feature}': {info.short_description} "
-                            f"({info.description})")
-        if anomalies.HasField("dataset_anomaly_info"):
-            info = anomalies.dataset_anomaly_info
-            problems.append(f"{split}: dataset: {info.short_description} ({info.description})")
+        problems += describe(anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path)),
+                             split)
     return problems
 
 
 @tfx.dsl.components.component
 def AnomaliesGate(  # noqa: N802 (TFX component naming)
     anomalies: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
+    statistics: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleStatistics],
+    schema: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Schema],
     code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
-    """Fails when any split has anomalies; Transform and everything after it then do not run.
+    """Fails when a split has anomalies or has drifted from train; what follows then never runs.
 
     `code_version` (unused here) is the hash of this module's code: a cache key.
     """
-    split_names = artifact_utils.decode_split_names(anomalies.split_names)
-    problems = find_anomalies(anomalies.uri, split_names)
+    problems = find_anomalies(anomalies.uri, artifact_utils.decode_split_names(
+        anomalies.split_names))
+    curated = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema.uri))
+    stats = {split: stats_artifact_utils.load_statistics(statistics, split).proto()
+             for split in artifact_utils.decode_split_names(statistics.split_names)}
+    problems += comparison_problems(stats, curated)
     if problems:
         raise DataAnomaliesError(
-            f"ExampleValidator found {len(problems)} anomalies; stopping before Transform. "
-            f"Fix the data or update the schema ({anomalies.uri}):\n  " + "\n  ".join(problems))
+            f"data validation found {len(problems)} anomalies; stopping before Transform. "
+            f"Fix the data or update the schema ({schema.uri}):\n  " + "\n  ".join(problems))
