@@ -75,13 +75,16 @@ def MeasuredStatisticsGen(  # noqa: N802 (TFX component naming)
     statistics: tfx.dsl.components.OutputArtifact[
         tfx.types.standard_artifacts.ExampleStatistics],
     sentinel: tfx.dsl.components.Parameter[float],
+    slices: tfx.dsl.components.Parameter[str],
     code_version: tfx.dsl.components.Parameter[str],
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     """Writes `Split-<name>/FeatureStats.pb` per split, as StatisticsGen does.
 
-    `code_version` (unused here) is the hash of this module's code: a cache key.
+    `slices`: comma-separated features to slice by. `code_version` (unused here) is the
+    hash of this module's code: a cache key.
     """
+    options = stats_options(tuple(key for key in slices.split(",") if key))
     splits = artifact_utils.decode_split_names(examples.split_names)
     with beam_pipeline as pipeline:
         for split in splits:
@@ -92,14 +95,15 @@ def MeasuredStatisticsGen(  # noqa: N802 (TFX component naming)
                      file_pattern=pattern,
                      telemetry_descriptors=["MeasuredStatisticsGen"]).BeamSource()
                  | f"Mask[{split}]" >> beam.Map(mask_sentinel, sentinel)
-                 | f"Stats[{split}]" >> tfdv.GenerateStatistics(stats_options())
+                 | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)
                  | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(output))
     statistics.split_names = artifact_utils.encode_split_names(splits)
     statistics.span = examples.span
 
 
-def create_statistics_gen(examples, sentinel: float):
+def create_statistics_gen(examples, sentinel: float, slices: tuple[str, ...] = ()):
     """The component computing the statistics of `examples` with `sentinel` as missing."""
     return MeasuredStatisticsGen(
-        examples=examples, sentinel=sentinel, code_version=code_version(__name__),
+        examples=examples, sentinel=sentinel, slices=",".join(slices),
+        code_version=code_version(__name__),
     ).with_id(names.STATISTICS_GEN)

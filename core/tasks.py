@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 from collections.abc import Mapping
 from typing import Any
 
-from core import names
+from core import features, names
 
 RUN_FN = "trainer.run.run_fn"  # every task's Trainer entry point
 
@@ -67,6 +68,14 @@ class TaskSpec:
     # (components/latest_blessed.py); empty: any blessed model of the pipeline.
     comparable_on: tuple[str, ...] = ()
     metric_units: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Data validation: the curated schema and optional TFDV custom validations, as paths
+    # relative to the installed packages (`resource_path`); `--schema` overrides the schema.
+    schema: str = ""
+    custom_validations: str | None = None
+    # Features whose values slice the statistics (custom validations per class), and the
+    # value that means "no measurement" (statistics count it as missing).
+    statistics_slices: tuple[str, ...] = ()
+    statistics_sentinel: float | None = None
 
     def __post_init__(self) -> None:
         if (self.fixed_baseline is None) != (self.baseline_eval_config is None):
@@ -108,6 +117,9 @@ TASKS: dict[str, TaskSpec] = {
         transform_config_keys=("text",),
         train_parts=("text",),
         report_metric="binary_accuracy",
+        schema="components/schemas/imdb.pbtxt",
+        custom_validations="components/schemas/imdb_checks.pbtxt",
+        statistics_slices=("label",),
         report=ReportSpec(
             title="IMDB sentiment", label="accuracy", unit="", history_key="accuracy",
             loss_label="binary cross-entropy", extras=(("auc", "AUC"),),
@@ -136,6 +148,8 @@ TASKS: dict[str, TaskSpec] = {
         metric_units={"loss": "(MAE, normalized)", "mean_absolute_error": "°C",
                       "mean_squared_error": "°C²", "mae_degc": "°C"},
         report_metric="mean_absolute_error",  # °C (the Evaluator de-normalizes)
+        schema="components/schemas/jena.pbtxt",
+        statistics_sentinel=features.JENA_SENTINEL,  # the station's "no measurement"
         higher_is_better=False,
         report=ReportSpec(
             title="Jena temperature forecast", label="MAE", unit="°C", history_key="mae_degc",
@@ -171,6 +185,12 @@ def registry_paths() -> list[str]:
               "eval_config", "predict", "eval_examples", "baseline_eval_config")
     paths = {getattr(spec, name) for spec in TASKS.values() for name in fields}
     return sorted(path for path in paths | {RUN_FN} if path)
+
+
+def resource_path(relative: str) -> str:
+    """Absolute path of a file shipped inside the project's packages (`components/...`)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.join(root, relative)
 
 
 def module_of(dotted_path: str) -> str:

@@ -1,8 +1,8 @@
 """`create_pipeline`: the one TFX graph for every task and every runner (local, Kubeflow).
 
-ExampleGen -> StatisticsGen -> SchemaGen (or ImportSchemaGen) -> ExampleValidator -> AnomaliesGate
--> Transform -> Trainer -> Evaluator (vs the latest comparable blessed model) -> Pusher (only
-when blessed).
+ExampleGen -> StatisticsGen -> ImportSchemaGen (the task's curated schema, or --schema) ->
+ExampleValidator -> AnomaliesGate (also train vs eval/test drift) -> Transform -> Trainer ->
+Evaluator (vs the latest comparable blessed model) -> Pusher (only when blessed).
 
 Task options (core/tasks.py), none of which IMDB uses:
 - `eval_examples`: the Evaluators read that component's examples (Jena: one per test window);
@@ -22,7 +22,7 @@ import dataclasses
 from tfx import v1 as tfx
 from tfx.dsl.components.base import executor_spec
 
-from components import atomic_push, latest_blessed, validation
+from components import atomic_push, latest_blessed, statistics, validation
 from components import blessing as blessing_lib
 from core import names, tasks
 from core.code_version import code_version
@@ -71,20 +71,12 @@ def create_pipeline(
     # Task factories pass the data root on as ExampleGen's input_base (a str exec property).
     example_gen = tasks.load(spec.example_gen)(
         cfg.data_root if runtime.data_root is None else runtime.data_root, cfg.ingest)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    if cfg.schema_path:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=cfg.schema_path)
-    else:
-        schema_gen = tfx.components.SchemaGen(
-            statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
-    example_validator = tfx.components.ExampleValidator(
-        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
-    gate = validation.AnomaliesGate(anomalies=example_validator.outputs["anomalies"],
-                                    code_version=code_version(validation.__name__))
+    validation_nodes = _validation_stage(cfg, spec, example_gen.outputs["examples"])
+    statistics_gen, inferred_schema_gen, _, _, gate = validation_nodes
 
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
-        schema=schema_gen.outputs["schema"],
+        schema=inferred_schema_gen.outputs["schema"],
         preprocessing_fn=spec.preprocessing_fn,
         splits_config=tfx.proto.SplitsConfig(
             analyze=["train"], transform=["train", "eval", "test"]),
@@ -120,6 +112,7 @@ def create_pipeline(
     if spec.eval_examples:
         extra.append(tasks.load(spec.eval_examples)(
             cfg, example_gen.outputs["examples"], spec.eval_split))
+        extra[-1].add_upstream_node(gate)  # its windows feed the Evaluators: validated data only
         eval_examples = extra[-1].outputs["examples"]
 
     evaluator = tfx.components.Evaluator(
@@ -145,7 +138,7 @@ def create_pipeline(
         custom_config={"code_version": code_version(atomic_push.__name__)},
     )
 
-    components = [example_gen, statistics_gen, schema_gen, example_validator, gate, transform,
+    components = [example_gen, *validation_nodes, transform,
                   trainer, baseline_resolver, evaluator, *extra, pusher]
     return tfx.dsl.Pipeline(
         pipeline_name=cfg.pipeline_name,
@@ -155,6 +148,39 @@ def create_pipeline(
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=cfg.beam_pipeline_args,
     )
+
+
+def _validation_stage(cfg: PipelineConfig, spec: tasks.TaskSpec, examples) -> list:
+    """Statistics -> curated schema (ImportSchemaGen) -> ExampleValidator -> AnomaliesGate.
+
+    Statistics count the task's sentinel as missing and are sliced as its custom validations
+    need (components/statistics.py). The curated schema (`--schema` or the task's) judges the
+    data; Transform parses with a schema inferred from the examples at hand (SchemaGen),
+    because the curated one also lists optional columns a file may lack (Jena's wind).
+
+    Returns:
+      [statistics, inferred schema, curated schema, ExampleValidator, gate].
+    """
+    if spec.statistics_sentinel is None:
+        statistics_gen = tfx.components.StatisticsGen(
+            examples=examples, stats_options=statistics.stats_options(spec.statistics_slices))
+    else:
+        statistics_gen = statistics.create_statistics_gen(
+            examples, spec.statistics_sentinel, spec.statistics_slices)
+    inferred = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
+    curated = tfx.components.ImportSchemaGen(
+        schema_file=cfg.schema_path or tasks.resource_path(spec.schema))
+    checks = spec.custom_validations and validation.load_checks(
+        tasks.resource_path(spec.custom_validations))
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=curated.outputs["schema"],
+        **({"custom_validation_config": checks} if checks else {}))
+    gate = validation.AnomaliesGate(
+        anomalies=example_validator.outputs["anomalies"],
+        statistics=statistics_gen.outputs["statistics"], schema=curated.outputs["schema"],
+        code_version=code_version(validation.__name__))
+    return [statistics_gen, inferred, curated, example_validator, gate]
 
 
 def _trainer(transform, custom_config) -> tfx.components.Trainer:
