@@ -28,6 +28,7 @@ from core.config import IngestConfig
 
 TRAIN, EVAL, TEST = "train", "eval", "test"
 LABELS = {"pos": 1, "neg": 0}
+UNLABELED = "unsup"  # aclImdb's unlabeled reviews (the canonical archive has train/unsup)
 _NAME_RE = re.compile(r"^(\d+)_(\d+)\.txt$")
 
 
@@ -59,6 +60,11 @@ def mixed_order(paths, seed: int, split: str) -> list[str]:
 def parse_review(path: str, content: bytes) -> tuple[tf.train.Example | None, list[tuple]]:
     """Turns one review file into a tf.Example, or None plus the reason it was skipped.
 
+    Skipped, because no example can be formed: empty reviews, file names not
+    `<id>_<rating>.txt`, and aclImdb's own unlabeled `unsup` folder. Stored as they are, for the
+    validation gate to stop (README "Data validation"): a rating that contradicts its folder or
+    lies outside 1-10, and a review in any other folder, stored without a `label`.
+
     Returns:
       The example (or None) and a list of (kind, reason) issues for the ingest report.
     """
@@ -66,30 +72,34 @@ def parse_review(path: str, content: bytes) -> tuple[tf.train.Example | None, li
     label_dir = os.path.basename(folder)
     split_dir = os.path.basename(os.path.dirname(folder))
     match = _NAME_RE.match(name)
-    if label_dir not in LABELS:
-        return None, [(example_gen.SKIPPED, f"unknown label folder '{label_dir}'")]
+    if label_dir == UNLABELED:
+        return None, [(example_gen.SKIPPED, f"unlabeled review ('{UNLABELED}' folder)")]
     if not match:
         return None, [(example_gen.SKIPPED, "file name not <id>_<rating>.txt")]
-    review_id, rating = match.group(1), int(match.group(2))
-    label = LABELS[label_dir]
-    if not 1 <= rating <= 10:
-        return None, [(example_gen.SKIPPED, "rating outside 1-10")]
-    if not (rating >= 7 if label == 1 else rating <= 4):
-        return None, [(example_gen.SKIPPED, "rating contradicts label folder")]
     if not content.strip():
         return None, [(example_gen.SKIPPED, "empty review")]
+    review_id, rating = match.group(1), int(match.group(2))
+    label = LABELS.get(label_dir)
     issues = []
+    if label is None:
+        issues.append((example_gen.KEPT, f"no label: unknown label folder '{label_dir}' "
+                                         "(the gate stops it)"))
+    elif not 1 <= rating <= 10:
+        issues.append((example_gen.KEPT, "rating outside 1-10 (the gate stops it)"))
+    elif not (rating >= 7 if label == 1 else rating <= 4):
+        issues.append((example_gen.KEPT, "rating contradicts label folder (the gate stops it)"))
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
         issues.append((example_gen.KEPT, "invalid UTF-8 (the graph reads it as U+FFFD)"))
-    example = tf.train.Example(features=tf.train.Features(feature={
+    feature = {
         "text": _bytes(content),
-        "label": _int(label),
         "rating": _int(rating),
         "review_id": _bytes(f"{split_dir}/{label_dir}/{review_id}".encode()),
-    }))
-    return example, issues
+    }
+    if label is not None:
+        feature["label"] = _int(label)
+    return tf.train.Example(features=tf.train.Features(feature=feature)), issues
 
 
 def _bytes(value: bytes) -> tf.train.Feature:

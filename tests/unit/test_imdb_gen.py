@@ -36,14 +36,26 @@ def test_parse_review_stores_the_file_bytes_as_they_are():
     ("/d/train/neg/3_2.txt", b"", "empty review"),
     ("/d/train/neg/3_2.txt", b"  \n\t ", "empty review"),
     ("/d/train/neg/notes.txt", b"text", "file name not <id>_<rating>.txt"),
-    ("/d/train/neg/3_8.txt", b"text", "rating contradicts label folder"),
-    ("/d/train/neg/3_11.txt", b"text", "rating outside 1-10"),
-    ("/d/train/unsup/3_0.txt", b"text", "unknown label folder 'unsup'"),
+    ("/d/train/unsup/3_0.txt", b"text", "unlabeled review ('unsup' folder)"),
 ])
 def test_parse_review_skips_bad_input_with_a_reason(path, content, reason):
     example, issues = imdb_gen.parse_review(path, content)
     assert example is None
     assert issues[-1] == (example_gen.SKIPPED, reason)
+
+
+@pytest.mark.parametrize(("path", "label", "reason"), [
+    ("/d/train/neg/3_8.txt", 0, "rating contradicts label folder (the gate stops it)"),
+    ("/d/train/neg/3_11.txt", 0, "rating outside 1-10 (the gate stops it)"),
+    ("/d/train/neutral/3_5.txt", None,
+     "no label: unknown label folder 'neutral' (the gate stops it)"),
+])
+def test_parse_review_stores_what_the_gate_must_stop(path, label, reason):
+    example, issues = imdb_gen.parse_review(path, b"text")
+    assert issues == [(example_gen.KEPT, reason)]
+    stored = example.features.feature
+    assert ("label" in stored) == (label is not None)
+    assert label is None or _feature(example, "label") == label
 
 
 def test_parse_review_keeps_invalid_utf8_for_the_graph_and_keeps_long_reviews():
