@@ -32,12 +32,13 @@ def mask_sentinel(batch: pa.RecordBatch, sentinel: float) -> pa.RecordBatch:
     """The batch with every float value equal to `sentinel` replaced by NaN."""
     columns = []
     for column in batch.columns:
-        if pa.types.is_list(column.type) and pa.types.is_floating(column.type.value_type):
+        kind = column.type
+        if ((pa.types.is_list(kind) or pa.types.is_large_list(kind))
+                and pa.types.is_floating(kind.value_type)):
             values = column.values.to_numpy(zero_copy_only=False).copy()
             values[values == sentinel] = np.nan
-            column = pa.ListArray.from_arrays(
-                column.offsets, pa.array(values, column.type.value_type),
-                mask=column.is_null())
+            column = type(column).from_arrays(  # ListArray or LargeListArray, as decoded
+                column.offsets, pa.array(values, kind.value_type), mask=column.is_null())
         columns.append(column)
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
