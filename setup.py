@@ -22,7 +22,8 @@ setuptools.setup(
         "tensorflow-serving-api==2.16.1",
         "dill",
     ],
-    # Real-server files `tfx-text serve` reads (a plain `pip install .`, as the image does).
-    package_data={"serving": ["deploy/*"]},
+    # Real-server files `tfx-text serve` reads (a plain `pip install .`, as the image does), and
+    # the curated schemas and checks the pipeline validates data with.
+    package_data={"serving": ["deploy/*"], "components": ["schemas/*.pbtxt"]},
     entry_points={"console_scripts": ["tfx-text=cli.main:main"]},
 )

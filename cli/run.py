@@ -38,7 +38,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--beam-arg", action="append", default=[], dest="beam_args",
                      help="extra Beam pipeline option, repeatable (e.g. --beam-arg=--runner=...)")
     run.add_argument("--schema", dest="schema_path",
-                     help="curated schema.pbtxt instead of an inferred one")
+                     help="schema.pbtxt to validate the data with, instead of the task's curated "
+                          "one (components/schemas/TASK.pbtxt)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.set_defaults(handler=run_command)
     listing = commands.add_parser("models", help="list the model zoo with the book's numbers")
@@ -62,6 +63,8 @@ def config_from_args(args: argparse.Namespace, data_root: str,
     """
     from pipeline import configure  # loads Keras: not needed for --help
 
+    if args.schema_path and not os.path.isfile(args.schema_path):
+        raise ValueError(f"--schema {args.schema_path}: no such file")
     if model is None:
         names = model_names(args)
         if len(names) > 1:

@@ -10,6 +10,7 @@ data that broke the schema. Transform and JenaWindowExamples wait for it.
 import os
 
 import tensorflow_data_validation as tfdv
+from google.protobuf import text_format
 from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 from tfx import v1 as tfx
@@ -17,6 +18,7 @@ from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
+SCHEMA_FILE = "schema.pbtxt"  # SchemaGen's and ImportSchemaGen's file name
 BASELINE_SPLIT = "train"  # the split every other one is compared with
 _COMPARATOR_PREFIX = "COMPARATOR_"  # TFDV reason types of skew and drift comparators
 
@@ -113,6 +115,20 @@ def find_anomalies(anomalies_uri: str, split_names: list[str]) -> list[str]:
         problems += describe(anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path)),
                              split)
     return problems
+
+
+@tfx.dsl.components.component
+def CuratedSchemaGen(  # noqa: N802 (TFX component naming)
+    schema: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.Schema],
+    schema_text: tfx.dsl.components.Parameter[str],
+) -> None:
+    """Writes `schema_text`, a Schema text proto, as the schema artifact (ImportSchemaGen's job).
+
+    The text, not a path, is the execution property: TFX's cache re-runs this node (and what
+    follows) when the curated file changes, and a Kubeflow spec carries the schema itself.
+    """
+    parsed = text_format.Parse(schema_text, schema_pb2.Schema())
+    io_utils.write_pbtxt_file(os.path.join(schema.uri, SCHEMA_FILE), parsed)
 
 
 @tfx.dsl.components.component

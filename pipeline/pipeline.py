@@ -1,6 +1,6 @@
 """`create_pipeline`: the one TFX graph for every task and every runner (local, Kubeflow).
 
-ExampleGen -> StatisticsGen -> ImportSchemaGen (the task's curated schema, or --schema) ->
+ExampleGen -> StatisticsGen -> CuratedSchemaGen (the task's curated schema, or --schema) ->
 ExampleValidator -> AnomaliesGate (also train vs eval/test drift) -> Transform -> Trainer ->
 Evaluator (vs the latest comparable blessed model) -> Pusher (only when blessed).
 
@@ -151,7 +151,7 @@ def create_pipeline(
 
 
 def _validation_stage(cfg: PipelineConfig, spec: tasks.TaskSpec, examples) -> list:
-    """Statistics -> curated schema (ImportSchemaGen) -> ExampleValidator -> AnomaliesGate.
+    """Statistics -> curated schema (CuratedSchemaGen) -> ExampleValidator -> AnomaliesGate.
 
     Statistics count the task's sentinel as missing and are sliced as its custom validations
     need (components/statistics.py). The curated schema (`--schema` or the task's) judges the
@@ -169,8 +169,8 @@ def _validation_stage(cfg: PipelineConfig, spec: tasks.TaskSpec, examples) -> li
             examples, spec.statistics_sentinel, spec.statistics_slices)
     inferred = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
-    curated = tfx.components.ImportSchemaGen(
-        schema_file=cfg.schema_path or tasks.resource_path(spec.schema))
+    with open(cfg.schema_path or tasks.resource_path(spec.schema), encoding="utf-8") as handle:
+        curated = validation.CuratedSchemaGen(schema_text=handle.read())
     checks = spec.custom_validations and validation.load_checks(
         tasks.resource_path(spec.custom_validations))
     example_validator = tfx.components.ExampleValidator(

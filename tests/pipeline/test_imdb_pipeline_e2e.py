@@ -98,8 +98,8 @@ def test_rerun_with_new_epochs_reuses_upstream_cache_and_compares_with_the_bless
         train=dataclasses.replace(cfg.train, epochs=cfg.train.epochs - 1))
     second = local_runner.run(rerun_cfg)
     # Only the Trainer's config changed: ingestion, validation and Transform come from the cache.
-    assert {"ImdbExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomaliesGate",
-            "Transform"} <= set(second.cached)
+    assert {"ImdbExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaGen", "ExampleValidator",
+            "AnomaliesGate", "Transform"} <= set(second.cached)
     assert "Trainer" not in second.cached and "Evaluator" not in second.cached
     # The first run's model is now the blessed baseline of the Evaluator.
     assert second.baseline_metrics["binary_accuracy"] == pytest.approx(

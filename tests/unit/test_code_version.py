@@ -65,7 +65,7 @@ def edited_tree(tmp_path, monkeypatch):
 def test_every_component_running_our_code_carries_a_version(tmp_path):
     imdb, jena = (versions(cfg) for cfg in configs(tmp_path))
     assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer", "Pusher"}
-    assert set(jena) == {"JenaExampleGen", "AnomaliesGate", "Transform", "Trainer",
+    assert set(jena) == {"JenaExampleGen", "StatisticsGen", "AnomaliesGate", "Transform", "Trainer",
                          "FixedBaseline", "JenaWindowExamples", "BlessingMerger", "Pusher"}
 
 
