@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serving-root", help="Pusher target root (default: ROOT/serving)")
     config = parser.add_argument_group("pipeline config (as for run; defaults from the config)")
     flags.add_config_arguments(config)
-    config.add_argument("--schema", dest="schema_path", help="schema.pbtxt instead of the task's curated one (read now, "
-                        "carried in the spec)")
+    config.add_argument("--schema", dest="schema_path",
+                        help="schema.pbtxt instead of the task's curated one (read now, "
+                             "carried in the spec)")
     config.add_argument("--no-cache", action="store_true", help="disable KFP caching")
     beam = parser.add_argument_group("Beam (kubeflow/beam_presets.py)")
     beam.add_argument("--beam-runner", choices=beam_presets.RUNNERS, default="direct",
