@@ -1,8 +1,9 @@
 """Data-validation gate: stops the pipeline before Transform when the data breaks its schema.
 
-ExampleValidator only records anomalies: one split at a time against the curated schema and the
-task's custom validations. `AnomaliesGate` adds what compares splits, the schema's skew and drift
-comparators (train vs eval, train vs test), and fails the run with one line per anomaly (split,
+ExampleValidator only records anomalies: one split at a time against the curated schema.
+`AnomaliesGate` adds the task's custom validations (TFDV SQL over each split's statistics) and
+what compares splits, the schema's skew and drift comparators (train vs eval, train vs test),
+and fails the run with one line per anomaly (split,
 feature, the check that failed, TFDV's description), so no model is trained or evaluated on
 data that broke the schema. Transform and JenaWindowExamples wait for it.
 """
@@ -12,6 +13,7 @@ import os
 import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
 from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
+from tensorflow_data_validation.api import validation_api
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 from tfx import v1 as tfx
 from tfx.components.statistics_gen import stats_artifact_utils
@@ -28,8 +30,8 @@ class DataAnomaliesError(RuntimeError):
 
 
 def load_checks(path: str | None) -> custom_validation_config_pb2.CustomValidationConfig | None:
-    """A CustomValidationConfig text proto (None: no custom validations)."""
-    if path is None:
+    """A CustomValidationConfig text proto file (None: no custom validations)."""
+    if not path:
         return None
     return io_utils.parse_pbtxt_file(path, custom_validation_config_pb2.CustomValidationConfig())
 
@@ -50,14 +52,26 @@ def describe(anomalies: anomalies_pb2.Anomalies, where: str) -> list[str]:
 
 def schema_anomalies(
     statistics: statistics_pb2.DatasetFeatureStatisticsList, schema: schema_pb2.Schema,
-    checks: custom_validation_config_pb2.CustomValidationConfig | None = None,
 ) -> anomalies_pb2.Anomalies:
-    """One split against the schema and custom validations: ExampleValidator's own call."""
-    return tfdv.validate_statistics(statistics, schema, custom_validation_config=checks)
+    """One split against the schema: ExampleValidator's own call."""
+    return tfdv.validate_statistics(statistics, schema)
 
 
-def drift_anomalies(
+def custom_anomalies(
     statistics: statistics_pb2.DatasetFeatureStatisticsList,
+    checks: custom_validation_config_pb2.CustomValidationConfig | None,
+) -> anomalies_pb2.Anomalies:
+    """One split against the task's custom validations (SQL over its statistics).
+
+    Run by the gate, not ExampleValidator: the Kubeflow V2 compiler of TFX 1.16 rejects
+    ExampleValidator's proto-valued `custom_validation_config`.
+    """
+    if checks is None:
+        return anomalies_pb2.Anomalies()
+    return validation_api.custom_validate_statistics(statistics, checks)
+
+
+def drift_anomalies(    statistics: statistics_pb2.DatasetFeatureStatisticsList,
     baseline: statistics_pb2.DatasetFeatureStatisticsList, schema: schema_pb2.Schema,
 ) -> anomalies_pb2.Anomalies:
     """The schema's drift and skew comparators, `statistics` against `baseline` only.
@@ -89,9 +103,19 @@ def split_problems(
     """Every anomaly of the splits: each against the schema, then each vs the baseline split."""
     problems = []
     for split, stats in statistics.items():
-        problems += describe(schema_anomalies(stats, schema, checks), split)
-    problems += comparison_problems(statistics, schema)
-    return problems
+        problems += describe(schema_anomalies(stats, schema), split)
+    return problems + gate_problems(statistics, schema, checks)
+
+
+def gate_problems(
+    statistics: dict[str, statistics_pb2.DatasetFeatureStatisticsList],
+    schema: schema_pb2.Schema,
+    checks: custom_validation_config_pb2.CustomValidationConfig | None = None,
+) -> list[str]:
+    """What the gate adds to ExampleValidator: custom validations, then split comparisons."""
+    problems = [line for split, stats in statistics.items()
+                for line in describe(custom_anomalies(stats, checks), split)]
+    return problems + comparison_problems(statistics, schema)
 
 
 def comparison_problems(
@@ -136,18 +160,22 @@ def AnomaliesGate(  # noqa: N802 (TFX component naming)
     anomalies: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
     statistics: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleStatistics],
     schema: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Schema],
+    checks: tfx.dsl.components.Parameter[str],
     code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
     """Fails when a split has anomalies or has drifted from train; what follows then never runs.
 
-    `code_version` (unused here) is the hash of this module's code: a cache key.
+    `checks`: a CustomValidationConfig text proto ("" for none). `code_version` (unused here)
+    is the hash of this module's code: a cache key.
     """
     problems = find_anomalies(anomalies.uri, artifact_utils.decode_split_names(
         anomalies.split_names))
     curated = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema.uri))
     stats = {split: stats_artifact_utils.load_statistics(statistics, split).proto()
              for split in artifact_utils.decode_split_names(statistics.split_names)}
-    problems += comparison_problems(stats, curated)
+    validations = checks and text_format.Parse(
+        checks, custom_validation_config_pb2.CustomValidationConfig())
+    problems += gate_problems(stats, curated, validations or None)
     if problems:
         raise DataAnomaliesError(
             f"data validation found {len(problems)} anomalies; stopping before Transform. "

@@ -171,15 +171,16 @@ def _validation_stage(cfg: PipelineConfig, spec: tasks.TaskSpec, examples) -> li
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
     with open(cfg.schema_path or tasks.resource_path(spec.schema), encoding="utf-8") as handle:
         curated = validation.CuratedSchemaGen(schema_text=handle.read())
-    checks = spec.custom_validations and validation.load_checks(
-        tasks.resource_path(spec.custom_validations))
+    checks = ""
+    if spec.custom_validations:
+        with open(tasks.resource_path(spec.custom_validations), encoding="utf-8") as handle:
+            checks = handle.read()
     example_validator = tfx.components.ExampleValidator(
-        statistics=statistics_gen.outputs["statistics"], schema=curated.outputs["schema"],
-        **({"custom_validation_config": checks} if checks else {}))
+        statistics=statistics_gen.outputs["statistics"], schema=curated.outputs["schema"])
     gate = validation.AnomaliesGate(
         anomalies=example_validator.outputs["anomalies"],
         statistics=statistics_gen.outputs["statistics"], schema=curated.outputs["schema"],
-        code_version=code_version(validation.__name__))
+        checks=checks, code_version=code_version(validation.__name__))
     return [statistics_gen, inferred, curated, example_validator, gate]
 
 
