@@ -9,12 +9,12 @@ measured values only. Served traffic is compared the same way (`measured_statist
 """
 
 import os
+import tempfile
 
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import tensorflow_data_validation as tfdv
-from tensorflow_data_validation.statistics import stats_impl
 from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx import v1 as tfx
 from tfx.components.statistics_gen import stats_artifact_utils
@@ -58,16 +58,23 @@ def stats_options(slices: tuple[str, ...] = ()) -> tfdv.StatsOptions:
 
 
 def measured_statistics(
-    batch: pa.RecordBatch, sentinel: float | None, slices: tuple[str, ...] = ()
-) -> statistics_pb2.DatasetFeatureStatisticsList:
-    """TFDV statistics of one in-memory record batch, `sentinel` (if any) counted as missing.
+    batches: dict[str, pa.RecordBatch], sentinel: float | None, slices: tuple[str, ...] = ()
+) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
+    """{split: TFDV statistics} of in-memory record batches, as the pipeline computes them.
 
-    For data small enough to hold in memory, such as a batch of served requests or a test's
-    examples; the component below computes the same statistics with Beam.
+    The same Beam transforms as the component below (TFDV's in-memory path ignores slices and
+    sketches uniques), for data such as a batch of served requests or a test's examples.
     """
-    if sentinel is not None:
-        batch = mask_sentinel(batch, sentinel)
-    return stats_impl.generate_statistics_in_memory(batch, stats_options(slices))
+    with tempfile.TemporaryDirectory() as folder:
+        with beam.Pipeline() as pipeline:
+            for split, batch in batches.items():
+                if sentinel is not None:
+                    batch = mask_sentinel(batch, sentinel)
+                _ = (pipeline | f"Create[{split}]" >> beam.Create([batch])
+                     | f"Stats[{split}]" >> tfdv.GenerateStatistics(stats_options(slices))
+                     | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(
+                         os.path.join(folder, split)))
+        return {split: tfdv.load_stats_binary(os.path.join(folder, split)) for split in batches}
 
 
 @tfx.dsl.components.component(use_beam=True)

@@ -42,8 +42,9 @@ def describe(anomalies: anomalies_pb2.Anomalies, where: str) -> list[str]:
     for feature, info in sorted(anomalies.anomaly_info.items()):
         checks = "/".join(sorted({anomalies_pb2.AnomalyInfo.Type.Name(r.type)
                                   for r in info.reason}))
-        lines.append(f"{where}: feature '{feature}': {checks}: {info.short_description} "
-                     f"({info.description})")
+        short = info.short_description or "; ".join(r.short_description for r in info.reason)
+        why = info.description or " ".join(r.description for r in info.reason)
+        lines.append(f"{where}: feature '{feature}': {checks}: {short} ({why})")
     if anomalies.HasField("dataset_anomaly_info"):
         info = anomalies.dataset_anomaly_info
         lines.append(f"{where}: dataset: {info.short_description} ({info.description})")
@@ -64,11 +65,16 @@ def custom_anomalies(
     """One split against the task's custom validations (SQL over its statistics).
 
     Run by the gate, not ExampleValidator: the Kubeflow V2 compiler of TFX 1.16 rejects
-    ExampleValidator's proto-valued `custom_validation_config`.
+    ExampleValidator's proto-valued `custom_validation_config`. Feature validations only (the
+    config's pair validations are not used); a slice the split lacks is skipped.
     """
     if checks is None:
         return anomalies_pb2.Anomalies()
-    return validation_api.custom_validate_statistics(statistics, checks)
+    present = {dataset.name for dataset in statistics.datasets}
+    applicable = custom_validation_config_pb2.CustomValidationConfig(feature_validations=[
+        check for check in checks.feature_validations  # a class absent here: nothing to check
+        if not check.dataset_name or check.dataset_name in present])
+    return validation_api.custom_validate_statistics(statistics, applicable)
 
 
 def drift_anomalies(    statistics: statistics_pb2.DatasetFeatureStatisticsList,

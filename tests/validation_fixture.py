@@ -19,11 +19,12 @@ from core import tasks
 from core.config import IngestConfig, JenaIngestConfig
 
 
-def _stats(task: str, records: list[bytes]):
+def _stats(task: str, records: dict[str, list[bytes]]) -> dict:
     spec = tasks.get_task_spec(task)
-    batch = example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(records)
-    return statistics.measured_statistics(batch, spec.statistics_sentinel,
-                                          spec.statistics_slices)
+    decoder = example_coder.ExamplesToRecordBatchDecoder()
+    return statistics.measured_statistics(
+        {split: decoder.DecodeBatch(rows) for split, rows in records.items()},
+        spec.statistics_sentinel, spec.statistics_slices)
 
 
 def problems(task: str, split_stats: dict) -> list[str]:
@@ -38,9 +39,10 @@ def problems(task: str, split_stats: dict) -> list[str]:
 def jena_split_stats(csv_path: pathlib.Path) -> dict:
     """{split: statistics} of a Jena CSV, ingested by JenaExampleGen's own reader."""
     data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
-    return {name: _stats("jena", [jena_gen.to_example(t, row, data.names).SerializeToString()
-                                  for t, row in zip(split.timestamps, split.values, strict=True)])
-            for name, split in data.splits.items()}
+    return _stats("jena", {
+        name: [jena_gen.to_example(t, row, data.names).SerializeToString()
+               for t, row in zip(split.timestamps, split.values, strict=True)]
+        for name, split in data.splits.items()})
 
 
 def read_tarball_reviews(tarball: pathlib.Path, per_folder: int | None = None
@@ -71,4 +73,4 @@ def imdb_split_stats(reviews: dict[str, bytes]) -> dict:
             continue
         split = "test" if "/test/" in path else "eval" if path in held else "train"
         records[split].append(example.SerializeToString())
-    return {split: _stats("imdb", rows) for split, rows in records.items()}
+    return _stats("imdb", records)

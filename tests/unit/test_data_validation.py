@@ -10,6 +10,7 @@ from __future__ import annotations
 import jena_fixture
 import pytest
 import validation_fixture as vf
+from shared_data import shared_file
 
 JENA_TEST_ROWS = range(3000, 4000)  # data rows of the fragment's test split (50/25/25%)
 
@@ -89,10 +90,9 @@ def test_a_dropped_jena_column_is_missing(jena_fragment, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def real_reviews(request):
+def real_reviews():
     """120 real review files of each aclImdb folder, by archive path."""
-    tarball = request.getfixturevalue("imdb_tarball")
-    return vf.read_tarball_reviews(tarball, per_folder=120)
+    return vf.read_tarball_reviews(shared_file("imdb/aclImdb_v1_labeled.tar.gz"), per_folder=120)
 
 
 def _imdb_problems(reviews: dict[str, bytes]) -> list[str]:
@@ -123,6 +123,14 @@ def test_a_review_without_a_label_stops_at_the_gate(real_reviews):
     problems = _imdb_problems(_moved(real_reviews, review,
                                      review.replace("/neg/", "/unlabeled/")))
     assert _has(problems, "test: feature 'label'", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
+
+
+def test_a_train_split_of_one_class_drifts_from_test(real_reviews):
+    positive_train = {path: text for path, text in real_reviews.items()
+                      if "/train/neg/" not in path}
+    problems = _imdb_problems(positive_train)
+    assert _has(problems, "test vs train: feature 'label'",
+                "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")
 
 
 def test_a_duplicated_review_id_stops_at_the_gate(real_reviews):
