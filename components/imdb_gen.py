@@ -5,6 +5,9 @@ Features: `text` (the file's bytes exactly as stored, `<br />` tags and all), `l
 (`train/pos/0`). No value is changed here: markup and invalid UTF-8 are repaired by the Transform
 graph (transform/text.py), which the served model carries, so TFMA and TF Serving see a review
 the same way.
+Bad input: what cannot form an example is skipped (empty reviews, bad file names, aclImdb's
+`unsup` folder); a contradicting or out-of-range rating and a review outside `pos`/`neg` (no
+`label`) are stored as they are, so the validation gate stops the run (components/validation.py).
 Splits: `train` is aclImdb/train minus a seeded, deterministic holdout that becomes `eval`
 (20,000 / 5,000 with the default 20%), `test` is aclImdb/test. The holdout depends only on the
 sorted file names and the seed, never on the runner or the worker count.

@@ -77,7 +77,8 @@ def custom_anomalies(
     return validation_api.custom_validate_statistics(statistics, applicable)
 
 
-def drift_anomalies(    statistics: statistics_pb2.DatasetFeatureStatisticsList,
+def drift_anomalies(
+    statistics: statistics_pb2.DatasetFeatureStatisticsList,
     baseline: statistics_pb2.DatasetFeatureStatisticsList, schema: schema_pb2.Schema,
 ) -> anomalies_pb2.Anomalies:
     """The schema's drift and skew comparators, `statistics` against `baseline` only.
