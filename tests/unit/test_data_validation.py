@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import jena_fixture
 import pytest
+import tensorflow as tf
+import tensorflow_data_validation as tfdv
 import validation_fixture as vf
 from shared_data import shared_file
+from tfx_bsl.coders import example_coder
+
+from components import statistics
+from core import tasks
 
 JENA_TEST_ROWS = range(3000, 4000)  # data rows of the fragment's test split (50/25/25%)
 
@@ -141,3 +147,16 @@ def test_a_duplicated_review_id_stops_at_the_gate(real_reviews):
     problems = _imdb_problems({**real_reviews, other: real_reviews[review]})
     assert _has(problems, "test: feature 'review_id'", "CUSTOM_VALIDATION")
 
+
+
+def test_served_reviews_fit_the_serving_environment_only(real_reviews):
+    """Served requests carry only `text`: valid for SERVING, missing the label for TRAINING."""
+    requests = [tf.train.Example(features=tf.train.Features(feature={"text": tf.train.Feature(
+        bytes_list=tf.train.BytesList(value=[text]))})).SerializeToString()
+        for text in list(real_reviews.values())[:50]]
+    batch = example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(requests)
+    served = statistics.measured_statistics({"served": batch}, None)["served"]
+    schema = tfdv.load_schema_text(tasks.resource_path(tasks.get_task_spec("imdb").schema))
+    assert not tfdv.validate_statistics(served, schema, environment="SERVING").anomaly_info
+    training = tfdv.validate_statistics(served, schema, environment="TRAINING").anomaly_info
+    assert {"label", "rating", "review_id"} <= set(training)
