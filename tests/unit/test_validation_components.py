@@ -14,6 +14,7 @@ import tensorflow_data_validation as tfdv
 import validation_fixture as vf
 from shared_data import shared_file
 from tfx.components.example_validator import executor as validator_executor
+from tfx.components.schema_gen import executor as schema_gen_executor
 from tfx.components.statistics_gen import executor as stats_executor
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
@@ -117,6 +118,12 @@ def test_imdb_statistics_gen_slices_for_the_gates_custom_validations(tmp_path):
         {"examples": [examples]}, {"statistics": [stats]},
         {"stats_options_json": statistics.stats_options(spec.statistics_slices).to_json(),
          "exclude_splits": "[]"})
+    inferred = standard_artifacts.Schema()  # Transform's parsing schema, from sliced statistics
+    inferred.uri = str(tmp_path / "inferred")
+    schema_gen_executor.Executor().Do({"statistics": [stats]}, {"schema": [inferred]},
+                                      {"infer_feature_shape": 1, "exclude_splits": "[]"})
+    parsed = tfdv.load_schema_text(os.path.join(inferred.uri, "schema.pbtxt"))
+    assert {f.name for f in parsed.feature} == {"text", "label", "rating", "review_id"}
     schema = standard_artifacts.Schema()
     schema.uri = str(tmp_path / "schema")
     with open(tasks.resource_path(spec.schema)) as handle:
