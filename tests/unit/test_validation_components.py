@@ -61,6 +61,12 @@ def _validate(csv_path, root):
     stats.uri = str(root / "statistics")
     _run(statistics.MeasuredStatisticsGen, {"examples": [examples]}, {"statistics": [stats]},
          {"sentinel": -9999.0, "slices": "", "code_version": ""}, root)
+    inferred = standard_artifacts.Schema()  # Transform's parsing schema: every column, shape 1
+    inferred.uri = str(root / "inferred")
+    schema_gen_executor.Executor().Do({"statistics": [stats]}, {"schema": [inferred]},
+                                      {"infer_feature_shape": 1, "exclude_splits": "[]"})
+    parsed = tfdv.load_schema_text(os.path.join(inferred.uri, "schema.pbtxt"))
+    assert len(parsed.feature) == 12 and all(f.shape.dim[0].size == 1 for f in parsed.feature)
     schema = standard_artifacts.Schema()
     schema.uri = str(root / "schema")
     with open(tasks.resource_path(tasks.get_task_spec("jena").schema)) as handle:
