@@ -15,7 +15,6 @@ BLESSING_MERGER = "BlessingMerger"
 BASELINE_RESOLVER = "LatestBlessedModelResolver"
 WINDOW_EXAMPLES = "JenaWindowExamples"
 STATISTICS_GEN = "StatisticsGen"  # TFX's, or MeasuredStatisticsGen under the same id
-ANOMALIES_GATE = "AnomaliesGate"
 
 # ExampleGen: the ingest report next to the splits and on the Examples artifact.
 INGEST_REPORT_FILE = "ingest_report.json"
