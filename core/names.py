@@ -12,7 +12,7 @@ EVALUATOR = "Evaluator"
 FIXED_BASELINE = "FixedBaseline"
 BASELINE_EVALUATOR = "BaselineEvaluator"
 BLESSING_MERGER = "BlessingMerger"
-BASELINE_RESOLVER = "LatestBlessedModelResolver"
+BASELINE_PICKER = "LatestPushedBaseline"  # components/baseline.py
 WINDOW_EXAMPLES = "JenaWindowExamples"
 
 # ExampleGen: the ingest report next to the splits and on the Examples artifact.
