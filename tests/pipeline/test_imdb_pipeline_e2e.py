@@ -113,6 +113,7 @@ def test_rerun_with_new_epochs_reuses_upstream_cache_and_compares_with_the_pushe
     baseline_uri = second.evaluations["Evaluator"].baseline_model
     assert baseline_uri == second.artifacts["LatestPushedBaseline"]["baseline"]
     pushed_copy = os.path.join(rerun_cfg.push_dir, os.path.basename(first.pushed_to))
+    assert second.evaluations["Evaluator"].baseline_source == pushed_copy
     assert filecmp.cmp(os.path.join(baseline_uri, "Format-Serving", "saved_model.pb"),
                        os.path.join(pushed_copy, "saved_model.pb"), shallow=False)
     assert second.baseline_metrics["binary_accuracy"] == pytest.approx(
