@@ -1,9 +1,11 @@
-"""`tfx-text compile --target kubeflow ...`: compile a task's pipeline to KFP v2.
+"""`tfx-text compile --target kubeflow|vertex ...`: compile a task's pipeline to a KFP v2 spec.
 
 Flags map onto `PipelineConfig` exactly as for `run`, through the same resolver
 (pipeline/configure.py); only the paths, the image and the Beam runner are specific to the
 cluster. Nothing is read or downloaded at compile time: `--data-root` and `--pipeline-root`
-are paths on the cluster.
+are paths on the cluster. `kubeflow` is open-source Kubeflow Pipelines 2.x, `vertex` Vertex AI
+Pipelines; the spec is the same, checked against each backend's constraints
+(kubeflow/constraints.py) before it is written.
 """
 
 from __future__ import annotations
@@ -12,23 +14,24 @@ import argparse
 import sys
 
 from cli import flags
+from cli.exit_codes import ExitCode
 from core import config as config_lib
 from core import tasks
 from kubeflow import beam_presets
 
-TARGETS = ("kubeflow",)
+TARGETS = ("kubeflow", "vertex")  # kubeflow/constraints.py TARGETS (loads TF: not for --help)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the compile flags to `parser`."""
     parser.add_argument("--target", choices=TARGETS, required=True,
-                        help="orchestrator (kubeflow: KFP v2 spec for Kubeflow Pipelines or "
-                             "Vertex AI Pipelines)")
+                        help="kubeflow: open-source Kubeflow Pipelines 2.x; vertex: Vertex AI "
+                             "Pipelines (docs/kubeflow.md)")
     parser.add_argument("--task", required=True, help="task name from core.tasks.TASKS")
     parser.add_argument("--image", required=True,
                         help="pipeline image for every component (built from kubeflow/Dockerfile)")
     parser.add_argument("--pipeline-root", required=True,
-                        help="output root on the cluster (gs://... or /mnt/...), laid out like "
+                        help="output root on the cluster, a gs:// bucket URL, laid out like "
                              "run's --output-dir: ROOT/pipeline_root/TASK-pipeline and "
                              "ROOT/serving/TASK")
     parser.add_argument("--data-root", required=True,
@@ -38,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True,
                         help="FILE.json: PipelineJob (Vertex AI); FILE.yaml: PipelineSpec "
                              "(kfp.Client)")
-    parser.add_argument("--serving-root", help="Pusher target root (default: ROOT/serving)")
+    parser.add_argument("--serving-root",
+                        help="Pusher target root, also where the Evaluator's baseline is read "
+                             "(gs:// or a volume mounted in every pod; default: ROOT/serving)")
     config = parser.add_argument_group("pipeline config (as for run; defaults from the config)")
     flags.add_config_arguments(config)
     config.add_argument("--schema", dest="schema_path",
@@ -64,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Adds the `compile` subcommand to a CLI's subparsers (see cli/main.py)."""
-    parser = subparsers.add_parser("compile", help="compile a task's pipeline for Kubeflow",
+    parser = subparsers.add_parser("compile", help="compile a task's pipeline for Kubeflow "
+                                   "Pipelines or Vertex AI",
                                    description=__doc__.splitlines()[0])
     add_arguments(parser)
     parser.set_defaults(handler=run)
@@ -93,6 +99,14 @@ def beam_args(args: argparse.Namespace) -> list[str]:
     else:
         preset = []
     return preset + list(args.beam_args)
+
+
+def request_from_args(args: argparse.Namespace) -> dict:
+    """What the Trainer's config is resolved from: the model and the training flags given."""
+    from trainer import resolver  # loads Keras: not needed for --help
+
+    return resolver.request(resolver.model_names(args.task, flags.given_models(args))[0],
+                            flags.train_overrides(args))
 
 
 def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
@@ -126,18 +140,17 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = config_from_args(args)
-        job = runner.compile_pipeline(cfg, args.image, args.output)
+        job = runner.compile_pipeline(cfg, args.image, args.output, args.target,
+                                      request_from_args(args))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_CONFIG
     spec = job["pipelineSpec"]
     parameters = sorted(spec["root"].get("inputDefinitions", {}).get("parameters", {}))
-    print(f"Compiled the {cfg.task} pipeline ({len(spec['root']['dag']['tasks'])} tasks, image "
+    print(f"Compiled the {cfg.task} pipeline for {args.target} "
+          f"({len(spec['root']['dag']['tasks'])} tasks, image "
           f"{args.image}) to {args.output}\n  pipeline root {cfg.pipeline_root}\n"
           f"  runtime parameters {', '.join(parameters)}\n"
-          f"  Beam args {' '.join(cfg.beam_pipeline_args)}")
-    resolvers = runner.resolver_tasks(job)
-    if resolvers:
-        print(f"note: {', '.join(resolvers)} use KFP resolver executors, which Vertex AI "
-              f"Pipelines runs and the open-source KFP backend rejects (docs/kubeflow.md)")
-    return 0
+          f"  Beam args {' '.join(cfg.beam_pipeline_args)}\n"
+          f"  executors {', '.join(sorted(set(runner.executor_kinds(job).values())))}")
+    return ExitCode.OK

@@ -1,11 +1,11 @@
-"""Merges two Evaluator blessings into the one ModelBlessing the Pusher and the Resolver read.
+"""Merges two Evaluator blessings into the one ModelBlessing the Pusher reads.
 
 TFMA compares a candidate with one baseline per Evaluator. A task with a fixed baseline (Jena's
 common-sense forecast) runs two Evaluators: one against the latest blessed model (no
 regression), one against the fixed baseline (beat it by the margin). This component blesses the
 candidate only when both did, for this very model, and writes the custom properties that TFX's
-Evaluator writes and that `Pusher` (`blessed`) and `LatestBlessedModelStrategy` (`blessed`,
-`current_model_id`) read, plus the BLESSED / NOT_BLESSED marker file.
+Evaluator writes and that `Pusher` reads (`blessed`; `current_model_id` as TFX's resolvers
+would), plus the BLESSED / NOT_BLESSED marker file.
 """
 
 

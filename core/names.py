@@ -12,7 +12,7 @@ EVALUATOR = "Evaluator"
 FIXED_BASELINE = "FixedBaseline"
 BASELINE_EVALUATOR = "BaselineEvaluator"
 BLESSING_MERGER = "BlessingMerger"
-BASELINE_RESOLVER = "LatestBlessedModelResolver"
+BASELINE_PICKER = "LatestPushedBaseline"  # components/baseline.py
 WINDOW_EXAMPLES = "JenaWindowExamples"
 STATISTICS_GEN = "StatisticsGen"  # TFX's, or MeasuredStatisticsGen under the same id
 

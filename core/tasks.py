@@ -65,7 +65,7 @@ class TaskSpec:
     fixed_baseline: str | None = None
     baseline_eval_config: str | None = None
     # TrainConfig parts a blessed model must share with the candidate to be its baseline
-    # (components/latest_blessed.py); empty: any blessed model of the pipeline.
+    # (components/baseline.py); empty: any pushed model of the task.
     comparable_on: tuple[str, ...] = ()
     metric_units: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # Data validation: the curated schema and optional TFDV custom validations, as paths

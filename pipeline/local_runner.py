@@ -6,10 +6,21 @@ import logging
 import os
 
 from tfx import v1 as tfx
+from tfx.dsl.compiler import compiler
+from tfx.proto.orchestration import pipeline_pb2
 
 from core.config import PipelineConfig
 from pipeline import results
-from pipeline.pipeline import create_pipeline
+from pipeline.pipeline import NEVER_CACHED, create_pipeline
+
+
+def compile_ir(cfg: PipelineConfig, metadata=None) -> pipeline_pb2.Pipeline:
+    """The pipeline's IR with caching off for the NEVER_CACHED nodes (TFX sets one flag for all)."""
+    ir = compiler.Compiler().compile(create_pipeline(cfg, metadata))
+    for node in ir.nodes:
+        if node.pipeline_node.node_info.id in NEVER_CACHED:
+            node.pipeline_node.execution_options.caching_options.enable_cache = False
+    return ir
 
 
 def run(cfg: PipelineConfig) -> results.RunSummary:
@@ -18,5 +29,5 @@ def run(cfg: PipelineConfig) -> results.RunSummary:
     metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(cfg.metadata_path)
     logging.info("pipeline root %s, metadata %s, Beam args %s",
                  cfg.pipeline_root, cfg.metadata_path, cfg.beam_pipeline_args)
-    tfx.orchestration.LocalDagRunner().run(create_pipeline(cfg, metadata))
+    tfx.orchestration.LocalDagRunner().run_with_ir(compile_ir(cfg, metadata))
     return results.summarize(cfg.metadata_path)

@@ -2,14 +2,15 @@
 
 ExampleGen -> StatisticsGen -> CuratedSchemaGen (the task's curated schema, or --schema) ->
 ExampleValidator -> AnomaliesGate (also train vs eval/test drift) -> Transform -> Trainer ->
-Evaluator (vs the latest comparable blessed model) -> Pusher (only when blessed).
+Evaluator (vs LatestPushedBaseline: the latest comparable pushed model, components/baseline.py)
+-> Pusher (only when blessed).
 
 Task options (core/tasks.py), none of which IMDB uses:
 - `eval_examples`: the Evaluators read that component's examples (Jena: one per test window);
 - `fixed_baseline`: a zoo model exported untrained by a second Trainer (`FixedBaseline`), a
   second Evaluator (`BaselineEvaluator`) judges the candidate against it, and `BlessingMerger`
-  ANDs both blessings into the one the Pusher and the LatestBlessedModelResolver read;
-- `comparable_on`: the resolver skips blessed models whose metadata differs (Jena: window).
+  ANDs both blessings into the one the Pusher reads;
+- `comparable_on`: the baseline picker skips pushed models whose metadata differs (Jena: window).
 
 Every component that runs the project's own code carries `code_version`, the hash of exactly
 the modules it runs (core/code_version.py), so TFX's cache sees a change to that code.
@@ -18,15 +19,21 @@ the modules it runs (core/code_version.py), so TFX's cache sees a change to that
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from tfx import v1 as tfx
 from tfx.dsl.components.base import executor_spec
 
-from components import atomic_push, latest_blessed, statistics, validation
+from components import atomic_push, statistics, validation
+from components import baseline as baseline_lib
 from components import blessing as blessing_lib
 from core import names, tasks
 from core.code_version import code_version
 from core.config import PipelineConfig, TrainConfig
+
+# Nodes that read state outside their inputs (the push destination): every runner must run
+# them each time (pipeline/local_runner.py, kubeflow/runner.py), never take them from a cache.
+NEVER_CACHED = frozenset({names.BASELINE_PICKER})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,23 +96,13 @@ def create_pipeline(
         transform, runtime.trainer_custom_config
         or trainer_custom_config(cfg.train)).with_id(names.TRAINER)
 
-    # The final blessing's producer: only its blessings (and the Trainer's models) count as
-    # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
-    blessing_producer = names.BLESSING_MERGER if spec.fixed_baseline else names.EVALUATOR
+    # The latest pushed (so blessed) model of the same task and comparable parts, read from
+    # the push destination: the same mechanism locally, on Kubeflow and on Vertex AI.
     match = {part: getattr(cfg.train, part).to_dict() for part in spec.comparable_on}
-    baseline_resolver = tfx.dsl.Resolver(
-        # TFX's stock strategy where nothing needs matching, and on Kubeflow: the KFP v2
-        # compiler knows only it (there, a changed Jena window needs a new pipeline root).
-        **({"strategy_class": latest_blessed.LatestComparableBlessedModelStrategy,
-            "config": {"match": match}}
-           if spec.comparable_on and runtime.data_root is None else
-           {"strategy_class": tfx.dsl.experimental.LatestBlessedModelStrategy}),
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
-                              producer_component_id=names.TRAINER, output_key="model"),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
-                                       producer_component_id=blessing_producer,
-                                       output_key="blessing"),
-    ).with_id(names.BASELINE_RESOLVER)
+    baseline_picker = baseline_lib.LatestPushedBaseline(
+        push_dir=cfg.push_dir, task=cfg.task, match=json.dumps(match, sort_keys=True),
+        code_version=code_version(baseline_lib.__name__),
+    ).with_id(names.BASELINE_PICKER)
 
     extra = []
     eval_examples = example_gen.outputs["examples"]
@@ -115,10 +112,10 @@ def create_pipeline(
         extra[-1].add_upstream_node(gate)  # its windows feed the Evaluators: validated data only
         eval_examples = extra[-1].outputs["examples"]
 
-    evaluator = tfx.components.Evaluator(
+    evaluator = baseline_lib.Evaluator(
         examples=eval_examples,
         model=trainer.outputs["model"],
-        baseline_model=baseline_resolver.outputs["model"],
+        baseline_model=baseline_picker.outputs["baseline"],
         example_splits=[spec.eval_split],
         eval_config=tasks.load(spec.eval_config)(cfg.eval),
     ).with_id(names.EVALUATOR)
@@ -139,7 +136,7 @@ def create_pipeline(
     )
 
     components = [example_gen, *validation_nodes, transform,
-                  trainer, baseline_resolver, evaluator, *extra, pusher]
+                  trainer, baseline_picker, evaluator, *extra, pusher]
     return tfx.dsl.Pipeline(
         pipeline_name=cfg.pipeline_name,
         pipeline_root=cfg.pipeline_root,

@@ -101,6 +101,11 @@ def rows_from_summaries(
                     trainings[outputs["model_run"]].get("model") or node)
     candidates = {s.artifacts[CANDIDATE_TRAINER]["model"] for s in summaries
                   if "model" in s.artifacts.get(CANDIDATE_TRAINER, {})}
+    for summary in summaries:  # a pushed version is named after the candidate that run pushed
+        pushed_model = summary.artifacts.get(CANDIDATE_TRAINER, {}).get("model")
+        if summary.pushed_to and pushed_model in name_by_uri:
+            name_by_uri[summary.pushed_to] = name_by_uri[pushed_model]
+            candidates.add(summary.pushed_to)
     rows = []
     for summary in summaries:
         outputs = summary.artifacts.get(CANDIDATE_TRAINER, {})
@@ -136,6 +141,7 @@ def _baseline_name(evaluation, name_by_uri: dict[str, str], candidates: set[str]
     uri = evaluation.baseline_model if evaluation is not None else None
     if not uri:
         return None
+    uri = evaluation.baseline_source or uri  # LatestPushedBaseline: the version it copied
     name = name_by_uri.get(uri, "blessed model")
     return f"{name} (last blessed)" if uri in candidates else name
 

@@ -13,6 +13,7 @@ import tensorflow_model_analysis as tfma
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from components import baseline as baseline_lib
 from components import example_gen
 
 OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
@@ -28,6 +29,7 @@ class Evaluation:
     baseline_model: str | None  # uri of the model compared against
     blessed: bool | None
     failures: list[str]
+    baseline_source: str | None = None  # the pushed version LatestPushedBaseline copied
 
 
 @dataclasses.dataclass
@@ -169,6 +171,9 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
     blessings: dict[str, bool] = {}
     training: dict[str, dict[str, Any]] = {}
     pushed_to = None
+    sources = {artifact.uri: artifact.custom_properties[baseline_lib.SOURCE_PROPERTY].string_value
+               for keys in outputs.values() for artifact in keys.get("baseline", [])
+               if baseline_lib.SOURCE_PROPERTY in artifact.custom_properties}
     for node, keys in sorted(outputs.items()):
         for key, artifacts in keys.items():
             artifact = artifacts[0]
@@ -194,9 +199,9 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
                 if not lenient:
                     raise
                 metrics, baseline_metrics, failures = {}, {}, []
-            evaluations[node] = Evaluation(
-                metrics, baseline_metrics, baseline.string_value if baseline else None,
-                None, failures)
+            baseline_uri = baseline.string_value if baseline else None
+            evaluations[node] = Evaluation(metrics, baseline_metrics, baseline_uri, None,
+                                           failures, sources.get(baseline_uri))
     for node, evaluation in evaluations.items():
         evaluation.blessed = blessings.get(node)
     metrics = {name: value for e in evaluations.values() for name, value in e.metrics.items()}

@@ -14,7 +14,7 @@ from tfx import v1 as tfx
 
 from core import names
 from core.config import TrainConfig
-from trainer import data, export, models, strategy, train
+from trainer import data, export, models, resolver, strategy, train
 from trainer import task as task_lib
 
 METADATA_FILE = names.TRAINING_SUMMARY_FILE
@@ -36,7 +36,8 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
     A model whose spec is not trainable (a fixed baseline such as Jena's common-sense forecast)
     is exported as built, with the same signatures, so the Evaluator can compare against it.
     """
-    config = TrainConfig.from_dict(fn_args.custom_config["train"])
+    # The config may come whole from a Kubeflow runtime parameter: check it before any work.
+    config = resolver.checked_train_config(fn_args.custom_config)
     model_spec = models.get_model_spec(config.model, config.task)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = task_lib.get_task(config.task).resolve(config, tf_transform_output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import random
 
@@ -85,23 +86,36 @@ def test_tf_example_signature_matches_serving_default(pipeline_run):
     np.testing.assert_allclose(by_example["probability"], by_text["probability"], rtol=1e-6)
 
 
-def test_rerun_with_new_epochs_reuses_upstream_cache_and_compares_with_the_blessed_model(
+def test_rerun_with_new_epochs_reuses_upstream_cache_and_compares_with_the_pushed_model(
         pipeline_run, tmp_path):
     import dataclasses
+    import shutil
 
     from pipeline import local_runner
 
     cfg, first = pipeline_run
     assert first.blessed and not first.cached  # first run: everything executed
+    assert first.evaluations["Evaluator"].baseline_model is None  # nothing pushed before it
+    # The second run's serving root starts as a copy of the first's (the session's own push
+    # folder stays as the other tests expect it): its baseline is the first pushed model.
+    serving_root = tmp_path / "serving"
+    shutil.copytree(os.path.dirname(cfg.push_dir), serving_root)
     rerun_cfg = dataclasses.replace(
-        cfg, serving_root=str(tmp_path / "serving"),
+        cfg, serving_root=str(serving_root),
         train=dataclasses.replace(cfg.train, epochs=cfg.train.epochs - 1))
     second = local_runner.run(rerun_cfg)
     # Only the Trainer's config changed: ingestion, validation and Transform come from the cache.
     assert {"ImdbExampleGen", "StatisticsGen", "SchemaGen", "CuratedSchemaGen", "ExampleValidator",
             "AnomaliesGate", "Transform"} <= set(second.cached)
     assert "Trainer" not in second.cached and "Evaluator" not in second.cached
-    # The first run's model is now the blessed baseline of the Evaluator.
+    assert "LatestPushedBaseline" not in second.cached  # it reads the push folder every run
+    # The first run's pushed model is now the Evaluator's baseline, TFMA scoring it as before.
+    baseline_uri = second.evaluations["Evaluator"].baseline_model
+    assert baseline_uri == second.artifacts["LatestPushedBaseline"]["baseline"]
+    pushed_copy = os.path.join(rerun_cfg.push_dir, os.path.basename(first.pushed_to))
+    assert second.evaluations["Evaluator"].baseline_source == pushed_copy
+    assert filecmp.cmp(os.path.join(baseline_uri, "Format-Serving", "saved_model.pb"),
+                       os.path.join(pushed_copy, "saved_model.pb"), shallow=False)
     assert second.baseline_metrics["binary_accuracy"] == pytest.approx(
         first.metrics["binary_accuracy"])
     expected = (second.metrics["binary_accuracy"] >= cfg.eval.min_accuracy and

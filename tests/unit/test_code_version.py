@@ -64,9 +64,11 @@ def edited_tree(tmp_path, monkeypatch):
 
 def test_every_component_running_our_code_carries_a_version(tmp_path):
     imdb, jena = (versions(cfg) for cfg in configs(tmp_path))
-    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer", "Pusher"}
-    assert set(jena) == {"JenaExampleGen", "StatisticsGen", "AnomaliesGate", "Transform", "Trainer",
-                         "FixedBaseline", "JenaWindowExamples", "BlessingMerger", "Pusher"}
+    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer",
+                         "LatestPushedBaseline", "Pusher"}
+    assert set(jena) == {"JenaExampleGen", "StatisticsGen", "AnomaliesGate", "Transform",
+                         "Trainer", "FixedBaseline", "JenaWindowExamples", "BlessingMerger",
+                         "LatestPushedBaseline", "Pusher"}
 
 
 @pytest.mark.parametrize(("edited", "changed"), [
@@ -81,6 +83,10 @@ def test_every_component_running_our_code_carries_a_version(tmp_path):
                          "jena": {"Trainer", "FixedBaseline", "JenaWindowExamples"}}),
     ("components/blessing.py", {"imdb": set(), "jena": {"BlessingMerger"}}),
     ("components/atomic_push.py", {"imdb": {"Pusher"}, "jena": {"Pusher"}}),
+    ("components/baseline.py", {"imdb": {"LatestPushedBaseline"},
+                                "jena": {"LatestPushedBaseline"}}),
+    # The Trainer's run-start config check.
+    ("trainer/resolver.py", {"imdb": {"Trainer"}, "jena": {"Trainer", "FixedBaseline"}}),
     ("pipeline/report_render.py", {"imdb": set(), "jena": set()}),
     ("serving/client.py", {"imdb": set(), "jena": set()}),
     ("rawdata/locate.py", {"imdb": set(), "jena": set()}),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.evaluators import metrics_validator
@@ -89,38 +87,3 @@ def test_merge_component_ands_the_blessings_and_writes_what_pusher_reads(tmp_pat
         assert out.get_string_custom_property("current_model") == "/models/7"
         marker = "BLESSED" if expected else "NOT_BLESSED"
         assert (tmp_path / f"{regression}{baseline}" / marker).exists()
-
-
-
-def _model(tmp_path, model_id: int, metadata: dict | None):
-    from trainer.export import METADATA_FILE
-
-    model = standard_artifacts.Model()
-    model.id, model.uri = model_id, str(tmp_path / f"model{model_id}")
-    if metadata is not None:
-        path = tmp_path / f"model{model_id}" / "Format-Serving" / METADATA_FILE
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(metadata))
-    return model
-
-
-def test_resolver_returns_the_latest_blessed_model_of_the_same_window(tmp_path):
-    from components import latest_blessed
-
-    window = {"lookback": 48, "step": 6, "delay": 12}
-    old = _model(tmp_path, 1, {"window": {**window, "sequence_length": 8}})
-    newer_other_window = _model(tmp_path, 2, {"window": {**window, "delay": 36}})
-    unrelated = _model(tmp_path, 3, None)
-    blessings = [_blessing(i, 1) for i in (1, 2, 3)]
-    models = [old, newer_other_window, unrelated]
-
-    def resolve(match):
-        strategy = latest_blessed.LatestComparableBlessedModelStrategy(match=match)
-        return strategy.resolve_artifacts(None, {"model": list(models),
-                                                 "model_blessing": list(blessings)})
-
-    assert [m.id for m in resolve({"window": window})["model"]] == [1]
-    assert [m.id for m in resolve({})["model"]] == [3]  # IMDB: any blessed model
-    assert resolve({"window": {**window, "lookback": 96}})["model"] == []  # first of a lineage
-    assert latest_blessed.matches({"a": {"b": 1, "c": 2}}, {"a": {"b": 1}})
-    assert not latest_blessed.matches({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}})

@@ -21,6 +21,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 from cli import compile as kubeflow_compile
+from cli.exit_codes import ExitCode
 from core import tasks
 from kubeflow import runner
 
@@ -32,15 +33,19 @@ PIPELINE_ROOT = "gs://my-bucket/tfx-text"
 DATA_ROOT = "gs://my-bucket/data/aclImdb"
 ENTRYPOINT = ["python", "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"]
 EXAMPLE_GEN_DRIVER = ["python", "-m", "tfx.orchestration.kubeflow.v2.file_based_example_gen.driver"]
-# KubeflowV2DagRunner compiles a LatestBlessedModelStrategy resolver into two resolver tasks.
-RESOLVER_TASK_SUFFIXES = ("-model-blessing-resolver", "-model-resolver")
+# A model switched per run gets its zoo defaults (trainer/models/), as `run --model` does.
+SWITCHED_MODEL = {"imdb": ("conv1d", {"learning_rate": 1e-4, "embedding_dim": 128}),
+                  "jena": ("gru_dropout", {"dropout": 0.2, "recurrent_dropout": 0.2})}
+# ...unless its defaults change what the data was compiled for (text, window).
+DATA_CHANGING_MODEL = {"imdb": "bag_of_ngrams", "jena": "conv1d_gru"}
 
 
-def parse_args(task: str, output: pathlib.Path, *extra: str) -> argparse.Namespace:
+def parse_args(task: str, output: pathlib.Path, *extra: str,
+               target: str = "kubeflow") -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     kubeflow_compile.add_arguments(parser)
     return parser.parse_args([
-        "--target", "kubeflow", "--task", task, "--image", IMAGE,
+        "--target", target, "--task", task, "--image", IMAGE,
         "--pipeline-root", PIPELINE_ROOT, "--data-root", DATA_ROOT, "--output", str(output),
         "--epochs", "3", "--beam-workers", "2", *extra])
 
@@ -49,8 +54,10 @@ def parse_args(task: str, output: pathlib.Path, *extra: str) -> argparse.Namespa
 def compiled(request, tmp_path_factory):
     """(config, PipelineJob dict, path of the written JSON) for one task."""
     output = tmp_path_factory.mktemp(request.param) / "pipeline.json"
-    cfg = kubeflow_compile.config_from_args(parse_args(request.param, output))
-    job = runner.compile_pipeline(cfg, IMAGE, str(output))
+    args = parse_args(request.param, output)
+    cfg = kubeflow_compile.config_from_args(args)
+    job = runner.compile_pipeline(cfg, IMAGE, str(output), "kubeflow",
+                                  kubeflow_compile.request_from_args(args))
     return cfg, job, output
 
 
@@ -58,13 +65,6 @@ def strict_spec(job: dict) -> pipeline_spec_pb2.PipelineSpec:
     spec = pipeline_spec_pb2.PipelineSpec()
     json_format.ParseDict(job["pipelineSpec"], spec)  # no ignore_unknown_fields
     return spec
-
-
-def node_of(task_name: str) -> str:
-    for suffix in RESOLVER_TASK_SUFFIXES:
-        if task_name.endswith(suffix):
-            return task_name.removesuffix(suffix)
-    return task_name
 
 
 def test_json_parses_strictly_into_pipeline_job(compiled):
@@ -91,53 +91,35 @@ def test_yaml_output_is_the_spec_kfp_client_loads(compiled, tmp_path):
 
 
 def test_dag_has_exactly_the_local_pipelines_components_and_dependencies(compiled):
-    from tfx import v1 as tfx
-
     from pipeline.pipeline import create_pipeline
 
     cfg, job, _ = compiled
     local = create_pipeline(cfg)
     expected_deps = {node.id: {up.id for up in node.upstream_nodes} for node in local.components}
-    resolvers = {node.id for node in local.components if isinstance(node, tfx.dsl.Resolver)}
-    # A resolver's output channel has no producer id; the KFP task reads one of the resolver's.
     expected_inputs = {
-        node.id: {key: (getattr(channel, "producer_component_id", None), channel.output_key)
+        node.id: {key: (channel.producer_component_id, channel.output_key)
                   for key, channel in node.inputs.items()}
-        for node in local.components if node.id not in resolvers}
+        for node in local.components}
 
     deps: dict[str, set[str]] = {}
     for name, task in strict_spec(job).root.dag.tasks.items():
-        node = node_of(name)
-        wiring = {key: (node_of(spec.task_output_artifact.producer_task),
+        wiring = {key: (spec.task_output_artifact.producer_task,
                         spec.task_output_artifact.output_artifact_key)
                   for key, spec in task.inputs.artifacts.items()}
         producers = {producer for producer, _ in wiring.values()}
-        deps.setdefault(node, set()).update(
-            {node_of(t) for t in task.dependent_tasks} | producers - {node})
-        if node in resolvers:  # resolver tasks query MLMD; only the pair is wired together
-            assert producers <= {node}, name
-            continue
-        assert producers <= {node_of(t) for t in task.dependent_tasks}, name
-        assert wiring.keys() == expected_inputs[node].keys(), name
-        for key, (producer, output_key) in wiring.items():
-            want_producer, want_key = expected_inputs[node][key]
-            assert output_key == want_key, (name, key)
-            assert producer == want_producer or (want_producer is None and producer in resolvers)
+        deps[name] = set(task.dependent_tasks) | producers
+        assert producers <= set(task.dependent_tasks), name
+        assert wiring == expected_inputs[name], name
     assert deps == expected_deps
+    assert "LatestPushedBaseline" in deps["Evaluator"]
 
 
 def test_every_task_runs_the_image_with_tfx_kfp_v2_entrypoint(compiled):
     cfg, job, _ = compiled
     spec = strict_spec(job)
     executors = spec.deployment_spec["executors"]
-    resolver_tasks = set(runner.resolver_tasks(job))
-    assert all(node_of(name) != name for name in resolver_tasks)
     for name, component in spec.components.items():
-        executor = executors[component.executor_label]
-        if name in resolver_tasks:
-            assert set(executor) == {"resolver"}
-            continue
-        container = executor["container"]
+        container = executors[component.executor_label]["container"]
         assert container["image"] == IMAGE, name
         assert list(container["command"]) == ENTRYPOINT, name
         args = list(container["args"])
@@ -147,6 +129,14 @@ def test_every_task_runs_the_image_with_tfx_kfp_v2_entrypoint(compiled):
         if "lifecycle" in container:  # FileBasedExampleGen's driver runs before the cache check
             assert list(container["lifecycle"]["preCacheCheck"]["command"]) == EXAMPLE_GEN_DRIVER
     assert "--direct_running_mode=multi_processing" in cfg.beam_pipeline_args
+
+
+def test_the_baseline_picker_is_never_taken_from_kfps_cache(compiled):
+    _, job, _ = compiled
+    tasks_ = strict_spec(job).root.dag.tasks
+    assert not tasks_["LatestPushedBaseline"].caching_options.enable_cache
+    assert all(task.caching_options.enable_cache for name, task in tasks_.items()
+               if name != "LatestPushedBaseline")
 
 
 def test_runtime_parameters_appear_with_defaults_and_feed_the_components(compiled):
@@ -172,14 +162,37 @@ def test_runtime_parameters_appear_with_defaults_and_feed_the_components(compile
 
 
 def test_trainer_default_is_what_run_fn_parses(compiled):
-    from core.config import TrainConfig
     from pipeline.pipeline import trainer_custom_config
+    from trainer import resolver
 
     cfg, job, _ = compiled
     default = json.loads(job["runtimeConfig"]["parameterValues"][runner.TRAINER_CUSTOM_CONFIG])
-    assert default == trainer_custom_config(cfg.train)
-    assert TrainConfig.from_dict(default["train"]) == cfg.train
+    assert default == {**trainer_custom_config(cfg.train), "request": {
+        "model": cfg.train.model, "overrides": {"epochs": 3}}}
+    assert resolver.checked_train_config(default) == cfg.train  # run_fn's check at run start
     assert cfg.train.epochs == 3
+
+
+def test_trainer_rejects_a_hand_built_config_at_run_start(compiled):
+    """A whole custom_config passed by hand must not skip the zoo defaults or the checks."""
+    from trainer import resolver
+
+    cfg, job, _ = compiled
+    default = json.loads(job["runtimeConfig"]["parameterValues"][runner.TRAINER_CUSTOM_CONFIG])
+    model, book = SWITCHED_MODEL[cfg.task]
+    skipped_defaults = {**default, "train": {**default["train"],
+                                             "model": f"{cfg.task}_{model}"}}
+    skipped_defaults["request"] = {**default["request"], "model": f"{cfg.task}_{model}"}
+    with pytest.raises(ValueError, match="Trainer custom_config rejected.*resolves to") as error:
+        resolver.checked_train_config(skipped_defaults)
+    assert all(name in str(error.value) for name in book)
+    # Without a request, the model's own checks still run: a bag model on token sequences,
+    # a convnet on windows shorter than its kernels and pools need.
+    unreadable = {"imdb": {"model": "imdb_bag_of_ngrams"},
+                  "jena": {"model": "jena_conv1d",
+                           "window": {"lookback": 48, "step": 6, "delay": 36}}}[cfg.task]
+    with pytest.raises(ValueError, match="Trainer custom_config rejected: (imdb_bag|jena_conv)"):
+        resolver.checked_train_config({"train": {**default["train"], **unreadable}})
 
 
 def test_parameter_values_change_training_per_run_and_validate(compiled, tmp_path):
@@ -201,12 +214,21 @@ def test_parameter_values_change_training_per_run_and_validate(compiled, tmp_pat
     part = sorted({*spec_parts.train_parts, *spec_parts.transform_config_keys})[0]  # text|window
     with pytest.raises(ValueError, match=rf"\['{part}'\] are fixed at compile time"):
         runner.parameter_values(spec, **{part: {}})
-    with pytest.raises(ValueError, match="unknown TrainConfig fields"):
+    with pytest.raises(ValueError, match=r"unknown training settings \['epoch'\]"):
         runner.parameter_values(spec, epoch=1)
     with pytest.raises(ValueError, match="epochs"):
         runner.parameter_values(spec, epochs=0)
     with pytest.raises(ValueError, match="model"):
         runner.parameter_values(spec, model="no_such_model")
+
+    model, book = SWITCHED_MODEL[cfg.task]
+    switched = json.loads(runner.parameter_values(spec, model=model)[
+        runner.TRAINER_CUSTOM_CONFIG])
+    assert switched["train"]["model"] == f"{cfg.task}_{model}"
+    assert {name: switched["train"][name] for name in book} == book  # the zoo's defaults
+    assert switched["train"]["epochs"] == 3  # the compile's override kept
+    with pytest.raises(ValueError, match="compile again with this model"):
+        runner.parameter_values(spec, model=DATA_CHANGING_MODEL[cfg.task])
 
     # Vertex AI's client merges the values over the compiled defaults and checks their names.
     builder = pipeline_utils.PipelineRuntimeConfigBuilder.from_job_spec_json(job)
@@ -257,7 +279,7 @@ def test_compiling_twice_gives_the_same_bytes(compiled, tmp_path):
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     output = tmp_path / "x.json"
-    assert kubeflow_compile.run(parse_args("no_such_task", output)) == 2
+    assert kubeflow_compile.run(parse_args("no_such_task", output)) == ExitCode.BAD_CONFIG
     assert "unknown task 'no_such_task'" in capsys.readouterr().err
     assert kubeflow_compile.run(parse_args("imdb", output, "--beam-runner", "dataflow",
                                            "--gcp-project", "p")) == 2

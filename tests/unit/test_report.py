@@ -161,18 +161,22 @@ def test_rows_from_summaries_reads_candidates_baselines_and_blessings():
     assert report.select_rows(rows) == [failed]  # the same model artifact: its latest run
 
 
-def test_imdb_baseline_is_the_last_blessed_candidate():
+def test_imdb_baseline_is_the_last_pushed_candidate():
+    import dataclasses
+
     from pipeline import results
 
     def trainer(n):
         return {"model": f"/p/Trainer/model/{n}", "model_run": f"/p/Trainer/model_run/{n}"}
 
+    # r2's Evaluator compared with LatestPushedBaseline's copy of the version r1 pushed.
     summaries = [
-        _summary("r1", {"Trainer": trainer(1)}, {"Evaluator": results.Evaluation(
-            {"binary_accuracy": 0.8, "auc": 0.9}, {}, None, True, [])}),
+        dataclasses.replace(_summary("r1", {"Trainer": trainer(1)}, {
+            "Evaluator": results.Evaluation({"binary_accuracy": 0.8, "auc": 0.9}, {}, None,
+                                            True, [])}), pushed_to="/serving/imdb/100"),
         _summary("r2", {"Trainer": trainer(2)}, {"Evaluator": results.Evaluation(
-            {"binary_accuracy": 0.82}, {"binary_accuracy": 0.8}, "/p/Trainer/model/1",
-            True, [])}),
+            {"binary_accuracy": 0.82}, {"binary_accuracy": 0.8},
+            "/p/LatestPushedBaseline/baseline/5", True, [], "/serving/imdb/100")}),
     ]
     names = {"/p/Trainer/model_run/1": {"model": "imdb_gru"},
              "/p/Trainer/model_run/2": {"model": "imdb_lstm"}}
