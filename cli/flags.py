@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from core import config as config_lib
-from pipeline import configure
 
 
 def add_config_arguments(parser) -> None:
@@ -66,6 +65,8 @@ def given_models(args: argparse.Namespace) -> list[str]:
 
 def train_overrides(args: argparse.Namespace) -> dict:
     """The training settings the user gave (None: not given)."""
+    from pipeline import configure  # loads Keras: kept out of `tfx-text`'s start-up
+
     fields = configure.TRAIN_FIELDS + tuple(
         field for part in configure.PART_FIELDS.values() for field in part)
     return {name: getattr(args, name) for name in fields
@@ -74,5 +75,7 @@ def train_overrides(args: argparse.Namespace) -> dict:
 
 def eval_overrides(args: argparse.Namespace) -> dict:
     """The blessing rules the user gave (None: not given)."""
+    from pipeline import configure  # loads Keras: kept out of `tfx-text`'s start-up
+
     return {name: getattr(args, name) for name in configure.EVAL_FIELDS
             if getattr(args, name, None) is not None}

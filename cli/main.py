@@ -1,5 +1,5 @@
-"""`tfx-text` (`python -m cli`): one parser over the run, models, compile, report, predict and
-serve commands, each defined in its own module.
+"""`tfx-text` (`python -m cli`): one parser over the run, runs, models, compile, report, predict
+and serve commands, each defined in its own module.
 
 Every command module keeps TensorFlow and TFX out of its imports until its handler runs, so
 `--help` and REST-only `predict` start in about a second.
@@ -14,6 +14,7 @@ import os
 from cli import compile as compile_cli
 from cli import report as report_cli
 from cli import run as run_cli
+from cli import runs as runs_cli
 from serving import cli as serving_cli
 
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cli.add_parser(commands)  # compile --target kubeflow
     serving_cli.add_parsers(commands)  # predict, serve
     report_cli.add_parser(commands)  # report
+    runs_cli.add_parser(commands)  # runs
     return parser
 
 

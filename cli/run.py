@@ -7,11 +7,14 @@ book settings, and pipeline/configure.py turns the flags into the checked TrainC
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import pathlib
+import shutil
+import signal
 import sys
 
-from cli import flags
+from cli import console, flags
 from cli.exit_codes import ExitCode
 from core import config as config_lib
 from core import tasks
@@ -41,6 +44,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                      help="schema.pbtxt to validate the data with, instead of the task's curated "
                           "one (components/schemas/TASK.pbtxt)")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    run.add_argument("--verbose", action="store_true",
+                     help="show TFX, Beam and TF logs live (they always go to the log file)")
     run.set_defaults(handler=run_command)
     listing = commands.add_parser("models", help="list the model zoo with the book's numbers")
     listing.add_argument("--task", choices=tasks.TASK_NAMES)
@@ -107,11 +112,35 @@ def _format_models(outcomes, metric: str) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum, frame):
+    """SIGTERM ends a run the way Ctrl-C (SIGINT) does."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run_command(args: argparse.Namespace) -> int:
-    """Runs the pipeline once per requested model (successive runs share the cached stages)."""
+    """Runs the pipeline once per requested model (successive runs share the cached stages).
+
+    TFX, Beam and TF logs go to OUTPUT_DIR/logs/<task>-<time>.log; the terminal shows one
+    line per component, the Trainer's progress and the summary.
+    """
+    output_dir = os.path.abspath(args.output_dir)
+    created = not os.path.exists(output_dir)
+    log = console.log_path(output_dir, args.task)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with console.capture_logs(log, verbose=args.verbose) as progress:
+            code = _run(args, progress, log)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code == ExitCode.BAD_CONFIG and created:
+        shutil.rmtree(output_dir, ignore_errors=True)  # made only for the log: leave no trace
+    return code
+
+
+def _run(args: argparse.Namespace, progress: console.ComponentProgress, log: str) -> int:
     # The TFX stack loads here, not at import: `tfx-text --help` and REST `predict` stay fast.
     from components.validation import DataAnomaliesError
-    from pipeline import local_runner, results
+    from pipeline import local_runner, results, run_lock
 
     spec = tasks.get_task_spec(args.task)
     try:
@@ -119,25 +148,42 @@ def run_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ExitCode.BAD_CONFIG
+    print(f"Log: {log}", flush=True)
     outcomes = []
     for number, cfg in enumerate(configs, start=1):
-        progress = f" [{number}/{len(configs)}]" if len(configs) > 1 else ""
-        print(f"Running the {cfg.task} pipeline{progress} on {cfg.data_root} "
+        counter = f" [{number}/{len(configs)}]" if len(configs) > 1 else ""
+        print(f"Running the {cfg.task} pipeline{counter} on {cfg.data_root} "
               f"(model {cfg.train.model}, outputs in {cfg.output_dir})", flush=True)
         try:
             outcome = local_runner.run(cfg)
-        except (DataAnomaliesError, RuntimeError) as error:
+        except run_lock.OutputDirBusyError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return ExitCode.BAD_CONFIG
+        except KeyboardInterrupt as interrupt:
+            where = f" while {progress.current} was running" if progress.current else ""
+            print(f"interrupted ({interrupt or 'SIGINT'}){where}. Finished components are "
+                  f"kept: run the same command again to resume from them. Log: {log}",
+                  file=sys.stderr)
+            return ExitCode.INTERRUPTED
+        except Exception as error:  # noqa: BLE001 (any component's failure ends the run)
             cause = error if isinstance(error, DataAnomaliesError) else error.__cause__
-            if not isinstance(cause, DataAnomaliesError):
-                raise
-            print(f"error: {cause}", file=sys.stderr)
-            return ExitCode.DATA_ANOMALIES  # every later run would stop at the same gate
-        print(results.format_summary(outcome, units=spec.metric_units), flush=True)
+            if isinstance(cause, DataAnomaliesError):
+                print(f"error: {cause}", file=sys.stderr)
+                return ExitCode.DATA_ANOMALIES  # every later run would stop at the same gate
+            failed = progress.current or "a component"
+            print(f"error: {failed} failed: {type(error).__name__}: {error}\n"
+                  f"  the full traceback is in {log}", file=sys.stderr)
+            logging.exception("%s failed", failed)
+            return ExitCode.COMPONENT_FAILED
+        logging.info("%s", results.format_summary(outcome, units=spec.metric_units))
+        print(results.format_summary(outcome, units=spec.metric_units,
+                                     all_artifacts=args.verbose), flush=True)
         outcomes.append((cfg.train.model, outcome))
     if len(outcomes) > 1:
         print(_format_models(outcomes, spec.report_metric))
         print(f"Leaderboard with the book's numbers: tfx-text report --output-dir "
               f"{configs[0].output_dir}")
+    print(f"Log: {log}")
     return ExitCode.OK
 
 

@@ -32,5 +32,10 @@ DEFAULT_SIGNATURE = "serving_default"
 EXAMPLE_SIGNATURE = "serving_tf_example"
 EXAMPLES_INPUT = "examples"
 
+# Pusher (components/atomic_push.py): which Trainer model a pushed version holds, inside the
+# version folder (TF Serving ignores assets.extra/); a rerun of that model pushes nothing.
+PUSHED_FROM_FILE = os.path.join("assets.extra", "pushed_from.json")
+PUSH_UNCHANGED_PROPERTY = "unchanged"  # on the PushedModel: 1 when the served version was kept
+
 # BlessingMerger: why each input blessing did or did not approve the model.
 MERGED_BLESSINGS_PROPERTY = "merged_blessings"

@@ -15,6 +15,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from components import baseline as baseline_lib
 from components import example_gen
+from core import names
 
 OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
 TRAINING_SUMMARY = "training_summary.json"  # trainer/run.py's METADATA_FILE (no TF import here)
@@ -51,6 +52,8 @@ class RunSummary:
     pushed_to: str | None
     evaluations: dict[str, Evaluation] = dataclasses.field(default_factory=dict)  # by node id
     training: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # by node id
+    pushed_version: str | None = None
+    push_unchanged: bool = False  # the model was already served: nothing new was pushed
 
 
 def _store(metadata_path: str) -> metadata_store.MetadataStore:
@@ -170,7 +173,8 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
     evaluations: dict[str, Evaluation] = {}
     blessings: dict[str, bool] = {}
     training: dict[str, dict[str, Any]] = {}
-    pushed_to = None
+    pushed_to = pushed_version = None
+    push_unchanged = False
     sources = {artifact.uri: artifact.custom_properties[baseline_lib.SOURCE_PROPERTY].string_value
                for keys in outputs.values() for artifact in keys.get("baseline", [])
                if baseline_lib.SOURCE_PROPERTY in artifact.custom_properties}
@@ -186,6 +190,11 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
                 training[node] = _training_summary(artifact.uri)
             elif key == "pushed_model" and props.get("pushed") and props["pushed"].int_value:
                 pushed_to = props["pushed_destination"].string_value
+                pushed_version = props["pushed_version"].string_value
+                # A cached Pusher re-publishes an earlier push: nothing was copied either.
+                push_unchanged = node in cached or bool(
+                    props.get(names.PUSH_UNCHANGED_PROPERTY)
+                    and props[names.PUSH_UNCHANGED_PROPERTY].int_value)
         if "evaluation" in keys:
             blessing = keys.get("blessing", [None])[0]
             baseline = (blessing.custom_properties.get("baseline_model")
@@ -211,7 +220,8 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
                 for node, e in evaluations.items() for failure in e.failures]
     blessed = all(blessings.values()) if blessings else None
     return RunSummary(run_id, uris, cached, ingest, metrics, baseline_metrics, blessed, failures,
-                      pushed_to, evaluations, {k: v for k, v in training.items() if v})
+                      pushed_to, evaluations, {k: v for k, v in training.items() if v},
+                      pushed_version, push_unchanged)
 
 
 def read_training_summary(model_run_uri: str) -> dict[str, Any]:
@@ -247,18 +257,24 @@ def _value(name: str, value: float, units: Mapping[str, str]) -> str:
     return f"{value:.4f}{' ' + unit if unit else ''}"
 
 
-def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None) -> str:
+def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None,
+                   all_artifacts: bool = True) -> str:
     """Human-readable report: artifacts, ingest report, training, metrics, blessing and push.
 
     Args:
       units: metric name -> unit shown after its value (Jena: MAE in °C).
+      all_artifacts: one line per artifact; else only the folder holding them and the model.
     """
     units = units or {}
-    lines = [f"Run {summary.run_id}", "Artifacts:"]
-    for node in sorted(summary.artifacts):
-        tag = " (cached)" if node in summary.cached else ""
-        for key, uri in sorted(summary.artifacts[node].items()):
-            lines.append(f"  {node}.{key}{tag}: {uri}")
+    lines = [f"Run {summary.run_id}"]
+    if all_artifacts:
+        lines.append("Artifacts:")
+        for node in sorted(summary.artifacts):
+            tag = " (cached)" if node in summary.cached else ""
+            for key, uri in sorted(summary.artifacts[node].items()):
+                lines.append(f"  {node}.{key}{tag}: {uri}")
+    else:
+        lines += _artifact_roots(summary)
     if summary.ingest_report:
         lines.append("Ingest:")
         lines += [f"  {line}" for line in example_gen.format_report(summary.ingest_report)
@@ -282,6 +298,22 @@ def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None) 
     if summary.blessed is not None:
         lines.append(f"Blessed: {'yes' if summary.blessed else 'no'}")
         lines += [f"  not blessed because {failure}" for failure in summary.failures]
-    lines.append(f"Pushed to: {summary.pushed_to}" if summary.pushed_to else
-                 "Pushed: no (Pusher runs only for blessed models)")
+    if summary.push_unchanged:
+        lines.append(f"Pushed: nothing, model unchanged, serving as version "
+                     f"{summary.pushed_version} ({summary.pushed_to})")
+    else:
+        lines.append(f"Pushed to: {summary.pushed_to}" if summary.pushed_to else
+                     "Pushed: no (Pusher runs only for blessed models)")
     return "\n".join(lines)
+
+
+def _artifact_roots(summary: RunSummary) -> list[str]:
+    """The folder holding every artifact of the run, and the trained model's own folder."""
+    uris = [uri for keys in summary.artifacts.values() for uri in keys.values()]
+    if not uris:
+        return []
+    lines = [f"Artifacts: {len(uris)} under {os.path.commonpath(uris)}"]
+    model = summary.artifacts.get(names.TRAINER, {}).get("model")
+    if model:
+        lines.append(f"Model: {model}")
+    return lines

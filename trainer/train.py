@@ -1,4 +1,5 @@
-"""Compile and fit a Keras model, task-agnostic: early stopping, TensorBoard, epoch progress."""
+"""Compile and fit a Keras model, task-agnostic: early stopping, TensorBoard, epoch progress
+(logged, and drawn on the terminal by trainer/progress.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from core.config import TrainConfig
+from trainer.progress import TrainingProgress
 from trainer.task import TrainerTask
 
 
@@ -52,7 +54,9 @@ def fit(
             restore_best_weights=True),
         keras.callbacks.TensorBoard(log_dir=log_dir, update_freq="epoch"),
         EpochLogger(config.epochs),
+        TrainingProgress(config.epochs),
     ]
+    # verbose=0: Keras' own progress lines would go to stdout next to TrainingProgress's.
     return model.fit(
         train_data, validation_data=eval_data, epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch, callbacks=callbacks, verbose=2)
+        steps_per_epoch=config.steps_per_epoch, callbacks=callbacks, verbose=0)

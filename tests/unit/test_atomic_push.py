@@ -17,16 +17,16 @@ from components import atomic_push
 VARIABLES = {"variables.index": 4096, "variables.data-00000-of-00001": 24 * 2**20}
 
 
-def trained_model(root) -> standard_artifacts.Model:
+def trained_model(root, name: str = "model") -> standard_artifacts.Model:
     """A Model artifact whose Format-Serving folder looks like a SavedModel (24 MB of variables)."""
-    serving = root / "model" / "Format-Serving"
+    serving = root / name / "Format-Serving"
     (serving / "variables").mkdir(parents=True)
     (serving / "assets").mkdir()
     (serving / "saved_model.pb").write_bytes(b"\x08\x01" * 5000)
-    for name, size in VARIABLES.items():
-        (serving / "variables" / name).write_bytes(os.urandom(1024) * (size // 1024))
+    for file_name, size in VARIABLES.items():
+        (serving / "variables" / file_name).write_bytes(os.urandom(1024) * (size // 1024))
     model = standard_artifacts.Model()
-    model.uri = str(root / "model")
+    model.uri = str(root / name)
     return model
 
 
@@ -86,12 +86,14 @@ def versions(monkeypatch):
 
 
 def run_pushes(executor, tmp_path, count: int = 4):
-    model, base = trained_model(tmp_path), tmp_path / "serving" / "imdb"
+    """`count` pushes of distinct models (a model already served is not pushed again)."""
+    models = [trained_model(tmp_path, f"model_{index}") for index in range(count)]
+    base = tmp_path / "serving" / "imdb"
     poller = Poller(str(base))
     poller.start()
     try:
         pushed = [push(executor, model, blessing(tmp_path), base, tmp_path, index)
-                  for index in range(count)]
+                  for index, model in enumerate(models)]
     finally:
         poller.stop.set()
         poller.join()
@@ -165,3 +167,28 @@ def test_object_store_publishing_copies_saved_model_last(tmp_path):
         poller.join()
     assert broken == []
     assert (base / "7" / "saved_model.pb").exists()
+
+
+def test_the_served_model_pushed_again_keeps_its_version(tmp_path, versions):
+    """A rerun whose Trainer was a cache hit: same Model artifact, nothing new to serve."""
+    model, base = trained_model(tmp_path), tmp_path / "serving" / "imdb"
+    first = push(atomic_push.Executor(), model, blessing(tmp_path), base, tmp_path, 0)
+    again = push(atomic_push.Executor(), model, blessing(tmp_path), base, tmp_path, 1)
+    assert os.listdir(base) == ["1800000000"]
+    assert atomic_push.pushed_from(str(base / "1800000000"))["model_uri"] == model.uri
+    assert again.get_int_custom_property("pushed") == 1
+    assert again.get_int_custom_property("unchanged") == 1
+    assert not first.get_int_custom_property("unchanged")
+    assert again.get_string_custom_property("pushed_version") == "1800000000"
+    assert again.get_string_custom_property("pushed_destination") == str(base / "1800000000")
+
+
+def test_a_new_model_or_an_older_one_served_again_gets_a_new_version(tmp_path, versions):
+    old, new = trained_model(tmp_path, "old"), trained_model(tmp_path, "new")
+    base = tmp_path / "serving" / "imdb"
+    for index, model in enumerate([old, new, old]):
+        pushed = push(atomic_push.Executor(), model, blessing(tmp_path), base, tmp_path, index)
+        assert not pushed.get_int_custom_property("unchanged")
+    assert sorted(os.listdir(base)) == ["1800000000", "1800000001", "1800000002"]
+    assert atomic_push.pushed_from(str(base / "1800000002"))["model_uri"] == old.uri
+
