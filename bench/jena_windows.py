@@ -59,14 +59,14 @@ def generator(data, lookback, delay, min_index, max_index, shuffle=False, batch_
 
 
 def load_fragment(data_dir: pathlib.Path, cache: pathlib.Path):
-    from components import jena_gen
+    from components import jena_csv
     from core.config import JenaIngestConfig
     from rawdata import locate
 
     csv_path = locate.resolve_jena(data_dir, cache)
-    data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
-    stamps = np.concatenate([data.splits[s].timestamps for s in jena_gen.SPLITS])
-    values = np.concatenate([data.splits[s].values for s in jena_gen.SPLITS])
+    data = jena_csv.read_jena_csv(str(csv_path), JenaIngestConfig())
+    stamps = np.concatenate([data.splits[s].timestamps for s in jena_csv.SPLITS])
+    values = np.concatenate([data.splits[s].values for s in jena_csv.SPLITS])
     train = data.splits["train"].values
     normalized = ((values - train.mean(axis=0)) / train.std(axis=0)).astype(np.float32)
     if data.names[1] != "t_degc":
