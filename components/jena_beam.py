@@ -113,8 +113,10 @@ class _Parse(beam.DoFn):
 
     def process(self, record):
         offset, line = record
-        if offset == 0:
-            return  # the header
+        if offset:  # offset 0 is the header
+            yield from self._parse(offset, line)
+
+    def _parse(self, offset: int, line: bytes):
         time_index = self._header.index(features.JENA_TIME_COLUMN)
         columns = [i for i in range(len(self._header)) if i != time_index]
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -251,11 +253,14 @@ def _summary(_, plan, info, split_stats, gap_counts, gaps, checked, config):
     }
 
 
-def read_jena(pipeline: beam.Pipeline, path: str, config: JenaIngestConfig):
+def read_jena(pipeline: beam.Pipeline, path: str, config: JenaIngestConfig,
+              chunk_bytes: int = CHUNK_BYTES, bucket_steps: int = BUCKET_STEPS):
     """({split: (tf.Examples, (kind, reason) issues)}, summary) of the CSV at `path`.
 
     The summary (a one-element PCollection) is what jena_csv.read_jena_csv returns as
-    `JenaData.summary`; the examples and issues are those of its splits.
+    `JenaData.summary`; the examples and issues are those of its splits. `chunk_bytes` and
+    `bucket_steps` bound what one worker holds (module docstring); any values give the same
+    output.
     """
     header = read_header(path)
     lines = pipeline | "ReadLines" >> beam.io.Read(LineSource(path))
@@ -268,11 +273,12 @@ def read_jena(pipeline: beam.Pipeline, path: str, config: JenaIngestConfig):
         | "ColumnPlan" >> beam.Map(_plan, path, header))
 
     # File order, one chunk at a time: rows out of order, and the row a bad line follows.
-    marks = ((rows | "RowMarks" >> beam.Map(lambda r: (r[0] // CHUNK_BYTES, (r[0], r[1], None))),
-              bad | "BadMarks" >> beam.Map(lambda b: (b[0] // CHUNK_BYTES, (b[0], None, b[1]))))
+    c = chunk_bytes
+    marks = ((rows | "RowMarks" >> beam.Map(lambda r, c=c: (r[0] // c, (r[0], r[1], None))),
+              bad | "BadMarks" >> beam.Map(lambda b, c=c: (b[0] // c, (b[0], None, b[1]))))
              | "Marks" >> beam.Flatten())
     chunks = beam.pvalue.AsDict(
-        rows | "ChunkOf" >> beam.Map(lambda r: (r[0] // CHUNK_BYTES, (r[1], r[0], r[1])))
+        rows | "ChunkOf" >> beam.Map(lambda r, c=chunk_bytes: (r[0] // c, (r[1], r[0], r[1])))
         | "ChunkSummary" >> beam.CombinePerKey(_last_and_max))
     order_issues = (marks | "GroupChunks" >> beam.GroupByKey()
                     | "FileOrder" >> beam.FlatMap(_in_file_order, chunks))
@@ -281,8 +287,8 @@ def read_jena(pipeline: beam.Pipeline, path: str, config: JenaIngestConfig):
             | "GroupTimes" >> beam.GroupByKey()
             | "Dedupe" >> beam.FlatMap(_dedupe, plan).with_outputs("issues", main="kept"))
 
-    width = config.interval_seconds * BUCKET_STEPS
-    buckets = (kept.kept | "BucketOf" >> beam.Map(lambda k: (k[0] // width, k[0]))
+    width = config.interval_seconds * bucket_steps
+    buckets = (kept.kept | "BucketOf" >> beam.Map(lambda k, w=width: (k[0] // w, k[0]))
                | "GroupBuckets" >> beam.GroupByKey()
                | "SortBucket" >> beam.MapTuple(lambda key, stamps: (key, sorted(stamps))))
     table = beam.pvalue.AsDict(buckets | "BucketTable" >> beam.MapTuple(
