@@ -13,7 +13,6 @@ import collections
 import glob
 import gzip
 import json
-import os
 import pathlib
 
 import apache_beam as beam
