@@ -111,3 +111,31 @@ def test_window_starts_rejects_unsorted_or_duplicated_timestamps():
 def test_regular_interval_is_the_most_common_step():
     stamps, _, _ = series(rows=30, gap_after=(5, 9))
     assert window_index.regular_interval(stamps) == INTERVAL
+
+
+def test_batches_equal_the_books_generator_on_the_real_fragment(jena_fragment, tmp_path):
+    """DLwP listing 6.33 (bench/jena_windows.py) on the real series, the book's 720/6/144."""
+    from bench import jena_windows as book
+
+    stamps, values = book.load_fragment(jena_fragment, tmp_path)
+    window = WindowConfig(720, 6, 144)
+    delay = window.delay - window.step  # the book's target is `delay` after row `i`
+    generated = book.generator(values, window.lookback, delay, 0, len(values) - delay,
+                               batch_size=128, step=window.step)
+    starts = window_index.window_starts(stamps, window)
+    batches = windows.window_batches(values, values[:, 1], starts, window, 128, shuffle=False,
+                                     seed=0)
+    for _ in range((len(values) - delay - window.lookback) // 128):  # the book's full batches
+        (inputs, labels), (samples, targets) = next(batches), next(generated)
+        np.testing.assert_array_equal(inputs, samples.astype(np.float32))
+        np.testing.assert_array_equal(labels[:, 0], targets.astype(np.float32))
+
+
+def test_a_batch_reads_a_view_of_one_copy_of_the_series():
+    _, values, _ = series(rows=600, gap_after=(), columns=4)
+    batcher = windows.WindowBatcher(values, WindowConfig(60, 6, 6))
+    view = batcher.windows(np.arange(10))
+    assert not np.shares_memory(view, values)  # a batch is its own array (one gather) ...
+    assert batcher._view.base is not None and not batcher._view.flags.writeable
+    assert np.shares_memory(batcher._view, batcher._flat)  # ... from a view, not a window set
+    assert batcher._flat.nbytes < 1.02 * values.nbytes
