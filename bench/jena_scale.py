@@ -107,6 +107,13 @@ def table(payload: dict) -> list[list[str]]:
     return rows
 
 
+def write(series: dict, runs: list[dict]) -> pathlib.Path:
+    payload = {"notice": NOTICE, "machine": common.machine(), "series": series, "runs": runs}
+    markdown = common.write_results("jena_scale", payload, table(payload))
+    markdown.write_text(markdown.read_text() + f"\n{NOTICE}.\n")
+    return markdown
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strides", default="1,6",
@@ -129,12 +136,10 @@ def main() -> None:
             print(f"pipeline, window stride {stride} ...", flush=True)
             runs.append(run_pipeline(csv_path, work, stride, args.epochs))
             print(json.dumps(runs[-1], indent=1), flush=True)
+            markdown = write(series, runs)  # after each run: a later failure keeps these
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    payload = {"notice": NOTICE, "machine": common.machine(), "series": series, "runs": runs}
-    markdown = common.write_results("jena_scale", payload, table(payload))
-    markdown.write_text(markdown.read_text() + f"\n{NOTICE}.\n")
     print(markdown.read_text())
 
 
