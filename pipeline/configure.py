@@ -20,7 +20,8 @@ PART_FIELDS = {"text": ("max_tokens", "sequence_length", "representation", "ngra
                "window": ("lookback", "step", "delay")}
 TRAIN_FIELDS = ("epochs", "batch_size", "steps_per_epoch", "mixed_precision", "learning_rate",
                 "dropout", "recurrent_dropout", "max_train_examples", "glove_path")
-EVAL_FIELDS = ("min_accuracy", "max_regression", "baseline_margin", "window_stride")
+EVAL_FIELDS = ("min_accuracy", "max_regression", "baseline_margin", "window_stride",
+               "max_eval_windows")
 _PART_TYPES = {"text": config.TextConfig, "window": config.WindowConfig}
 
 

@@ -139,3 +139,33 @@ def test_a_batch_reads_a_view_of_one_copy_of_the_series():
     assert batcher._view.base is not None and not batcher._view.flags.writeable
     assert np.shares_memory(batcher._view, batcher._flat)  # ... from a view, not a window set
     assert batcher._flat.nbytes < 1.02 * values.nbytes
+
+
+def test_evaluated_windows_are_capped_by_a_larger_documented_stride():
+    from components import jena_windows
+
+    stamps, values, _ = series(rows=400, gap_after=(100,))
+    window = WindowConfig(12, 3, 5)
+    every = window_index.window_starts(stamps, window)  # 372 windows
+    starts, stride = jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 100)
+    assert stride == 4 and len(starts) == 93 and starts.tolist() == every[::4].tolist()
+    uncapped, one = jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 0)
+    assert one == 1 and uncapped.tolist() == every.tolist()
+    # A cap above the count changes nothing; a larger explicit stride wins over the cap.
+    assert jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 1000)[1] == 1
+    assert jena_windows.evaluated_starts(stamps, values[:, 1], window, 7, 100)[1] == 7
+    examples = list(jena_windows.serialize_windows(
+        stamps, {"t_degc": values[:, 1], "p_mbar": values[:, 0]}, window, 1, 100))
+    assert len(examples) == 93
+
+
+def test_max_eval_windows_flag_reaches_the_eval_config():
+    from cli import main as cli
+    from cli import run as cli_run
+    from core import config as config_lib
+
+    args = cli.build_parser().parse_args(["run", "jena", "--max-eval-windows", "500"])
+    assert cli_run.config_from_args(args, "/d.csv").eval.max_eval_windows == 500
+    assert config_lib.EvalConfig().max_eval_windows == 20_000
+    with pytest.raises(ValueError, match="max_eval_windows -1 must be >= 0"):
+        config_lib.EvalConfig(max_eval_windows=-1)
