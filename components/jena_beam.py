@@ -15,7 +15,7 @@ the rules need globally comes from combiners, as small side inputs:
   sorted timestamps and the last timestamp of the bucket before it.
 
 So a worker holds at most one chunk's (offset, timestamp) pairs or one bucket's timestamps,
-besides a tables of one entry per chunk and per bucket.
+besides tables of one entry per chunk and per bucket.
 """
 
 from __future__ import annotations
