@@ -55,6 +55,9 @@ def add_config_arguments(parser) -> None:
                              "improve by (0: strictly better)")
     parser.add_argument("--window-stride", type=int,
                         help="jena: evaluate every N-th test window (1: all)")
+    parser.add_argument("--max-eval-windows", type=int,
+                        help="jena: evaluate at most N test windows, with a larger stride when "
+                             "there are more (default 20000; 0: no cap)")
 
 
 def given_models(args: argparse.Namespace) -> list[str]:

@@ -12,7 +12,11 @@ the Trainer builds (core/windows.py: same lookback, step and delay, never across
 
 Observations are written as ExampleGen stored them (NaN or the sentinel where missing): the
 model's own graph repairs them, as it does for a served window. Every `window_stride`-th window
-is written (1: all of them, as the book evaluates). The model's
+is written (1: all of them, as the book evaluates), and the stride grows to
+ceil(windows / `max_windows`) when there are more than `max_windows` (EvalConfig.max_eval_windows:
+one tf.Example per window costs 15x the rows' disk and most of the Evaluators' time at the full
+file's scale, bench/results/jena_scale.md); the stride used is the artifact's `window_stride`
+property. The model's
 `serving_tf_example` signature parses this layout (trainer/jena.py).
 """
 
@@ -48,14 +52,28 @@ def read_split(uri: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
             {name: np.array(values, np.float32)[order] for name, values in columns.items()})
 
 
+def evaluated_starts(
+    stamps: np.ndarray, temperature: np.ndarray, window: WindowConfig, stride: int,
+    max_windows: int = 0,
+) -> tuple[np.ndarray, int]:
+    """(start rows of the evaluated windows, the stride used): every `stride`-th window with a
+    measured target, the stride raised so that at most `max_windows` remain (0: no cap)."""
+    measured = np.isfinite(temperature) & (temperature != features.JENA_SENTINEL)
+    starts = window_index.window_starts(stamps, window, has_target=measured)
+    if max_windows:
+        stride = max(stride, -(-len(starts) // max_windows))
+    return starts[::stride], stride
+
+
 def serialize_windows(
-    stamps: np.ndarray, columns: dict[str, np.ndarray], window: WindowConfig, stride: int
+    stamps: np.ndarray, columns: dict[str, np.ndarray], window: WindowConfig, stride: int,
+    max_windows: int = 0,
 ):
-    """Yields one serialized window example per `stride`-th window of the series."""
+    """Yields one serialized window example per evaluated window (`evaluated_starts`)."""
     offsets = window_index.input_offsets(window)
     temperature = columns[features.JENA_TEMPERATURE]
-    measured = np.isfinite(temperature) & (temperature != features.JENA_SENTINEL)
-    for start in window_index.window_starts(stamps, window, has_target=measured)[::stride]:
+    starts, _ = evaluated_starts(stamps, temperature, window, stride, max_windows)
+    for start in starts:
         rows = start + offsets
         feature = {name: tf.train.Feature(float_list=tf.train.FloatList(value=values[rows]))
                    for name, values in columns.items()}
@@ -74,9 +92,12 @@ def JenaWindowExamples(  # noqa: N802 (TFX component naming)
     window: tfx.dsl.components.Parameter[str],
     split: tfx.dsl.components.Parameter[str],
     stride: tfx.dsl.components.Parameter[int],
+    max_windows: tfx.dsl.components.Parameter[int],
     code_version: tfx.dsl.components.Parameter[str],
 ) -> None:
     """Writes split `split` of `row_examples` as window examples (`window`: WindowConfig JSON).
+
+    Every `stride`-th window, or a larger stride keeping at most `max_windows` (0: no cap).
 
     `code_version` (unused here) is the hash of this module's code: a cache key.
     """
@@ -89,7 +110,7 @@ def JenaWindowExamples(  # noqa: N802 (TFX component naming)
     count = 0
     path = os.path.join(out_dir, "data_tfrecord-00000-of-00001.gz")
     with tf.io.TFRecordWriter(path, options="GZIP") as writer:
-        for record in serialize_windows(stamps, columns, config, stride):
+        for record in serialize_windows(stamps, columns, config, stride, max_windows):
             writer.write(record)
             count += 1
     if count == 0:
@@ -98,11 +119,15 @@ def JenaWindowExamples(  # noqa: N802 (TFX component naming)
                          f"step {config.step}, delay {config.delay})")
     examples.split_names = artifact_utils.encode_split_names([split])
     examples.set_int_custom_property("windows", count)
+    _, used = evaluated_starts(stamps, columns[features.JENA_TEMPERATURE], config, stride,
+                               max_windows)
+    examples.set_int_custom_property("window_stride", used)
 
 
 def create_window_examples(cfg: PipelineConfig, row_examples, split: str):
     """The component writing split `split`'s windows for `cfg`'s window and stride."""
     return JenaWindowExamples(
         row_examples=row_examples, window=json.dumps(cfg.train.window.to_dict()),
-        split=split, stride=cfg.eval.window_stride, code_version=code_version(__name__),
+        split=split, stride=cfg.eval.window_stride, max_windows=cfg.eval.max_eval_windows,
+        code_version=code_version(__name__),
     ).with_id(names.WINDOW_EXAMPLES)

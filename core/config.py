@@ -205,6 +205,10 @@ class EvalConfig(_Serializable):
     # (1 - baseline_margin) * the baseline's MAE; 0 means strictly better.
     baseline_margin: float = 0.0
     window_stride: int = 1  # Jena: every N-th test window is evaluated (1: all, as the book)
+    # Jena: at most this many test windows (one tf.Example each) are evaluated: above it the
+    # stride grows to ceil(windows / max_eval_windows). 0: no cap. The full file's 117,977 test
+    # windows (720/6/144) are then evaluated at stride 6, one an hour (docs/jena_scale.md).
+    max_eval_windows: int = 20_000
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_accuracy <= 1.0:
@@ -215,6 +219,8 @@ class EvalConfig(_Serializable):
             raise ValueError(f"baseline_margin {self.baseline_margin} is not in [0, 1)")
         if self.window_stride < 1:
             raise ValueError(f"window_stride {self.window_stride} must be >= 1")
+        if self.max_eval_windows < 0:
+            raise ValueError(f"max_eval_windows {self.max_eval_windows} must be >= 0 (0: no cap)")
 
 
 @dataclasses.dataclass(frozen=True)

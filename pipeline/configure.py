@@ -18,7 +18,8 @@ from trainer.resolver import PART_FIELDS, TRAIN_FIELDS, model_names, train_confi
 __all__ = ["EVAL_FIELDS", "PART_FIELDS", "TRAIN_FIELDS", "eval_config", "model_names",
            "train_config"]
 
-EVAL_FIELDS = ("min_accuracy", "max_regression", "baseline_margin", "window_stride")
+EVAL_FIELDS = ("min_accuracy", "max_regression", "baseline_margin", "window_stride",
+               "max_eval_windows")
 
 
 def eval_config(overrides: Mapping[str, Any] | None = None) -> config.EvalConfig:

@@ -3,7 +3,8 @@
 The Trainer (trainer/jena.py) batches the windows core/windows.py finds in each transformed
 split, the same windows the Evaluators' examples hold (components/jena_windows.py). Windows are
 taken per split, so they never cross a split boundary. Only the start rows are stored; each
-batch is gathered from the series when read.
+batch is one gather from a strided view of the series (`WindowBatcher`), at memory speed rather
+than the per-window work of the book's generator (bench/results/jena_windows.md).
 
 Missing observations inside a window (NaN after the Transform graph) are filled by
 `forward_fill`, the first layer of every Jena model (trainer/jena.py): it looks only at earlier
@@ -12,11 +13,12 @@ observations of the same window, so a served window is repaired exactly as in tr
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import tensorflow as tf
 
 from core.config import WindowConfig
-from core.windows import input_offsets
 
 
 def forward_fill(window: tf.Tensor) -> tf.Tensor:
@@ -43,6 +45,54 @@ def forward_fill(window: tf.Tensor) -> tf.Tensor:
     return tf.where(last >= 0, filled, tf.zeros_like(window))
 
 
+class WindowBatcher:
+    """Batches of windows, each built with one gather from a strided view of the series.
+
+    The series is copied once, phase-major: the rows `r` with `r % step == p` form block `p`,
+    so a window's observations (rows s, s + step, ..., s + lookback - step) are
+    `sequence_length` consecutive rows of block `s % step`. A strided view shows every window
+    as one contiguous [sequence_length, columns] block without copying, and a batch is a single
+    fancy-index gather of such blocks: no per-window work, in Python or in the graph.
+    """
+
+    def __init__(self, features: np.ndarray, window: WindowConfig):
+        rows, columns = np.shape(features)
+        self._step, self._length = window.step, -(-rows // window.step)
+        phases = np.full((window.step, self._length, columns), np.nan, np.float32)
+        for phase in range(window.step):
+            part = np.asarray(features[phase::window.step], np.float32)
+            phases[phase, :len(part)] = part
+        self._flat = phases.reshape(window.step * self._length, columns)
+        steps = window.sequence_length
+        row_stride, column_stride = self._flat.strides
+        self._view = np.lib.stride_tricks.as_strided(
+            self._flat, (max(len(self._flat) - steps + 1, 0), steps, columns),
+            (row_stride, row_stride, column_stride), writeable=False)
+
+    def windows(self, starts: np.ndarray) -> np.ndarray:
+        """[len(starts), sequence_length, columns] float32 windows starting at `starts`."""
+        starts = np.asarray(starts, np.int64)
+        return self._view[(starts % self._step) * self._length + starts // self._step]
+
+
+def window_batches(
+    features: np.ndarray, targets: np.ndarray, starts: np.ndarray, window: WindowConfig,
+    batch_size: int, *, shuffle: bool, seed: int, epoch: int = 0,
+):
+    """Yields one epoch of (windows [batch, steps, columns], targets [batch, 1]) NumPy batches.
+
+    Shuffled epochs are seeded by (seed, epoch), so each epoch has its own order.
+    """
+    batcher = WindowBatcher(features, window)
+    target_column = np.asarray(targets, np.float32).reshape(-1, 1)
+    starts = np.asarray(starts, np.int64)
+    if shuffle:
+        starts = np.random.default_rng([seed, epoch]).permutation(starts)
+    for first in range(0, len(starts), batch_size):
+        chosen = starts[first:first + batch_size]
+        yield batcher.windows(chosen), target_column[chosen + window.span]
+
+
 def make_window_dataset(
     features: np.ndarray,
     targets: np.ndarray,
@@ -67,19 +117,19 @@ def make_window_dataset(
     if len(starts) == 0:
         raise ValueError(f"no window fits: {len(features)} rows, windows span "
                          f"{window.span + 1} evenly spaced rows")
-    series = tf.constant(features, tf.float32)
-    target_series = tf.constant(np.reshape(targets, [-1, 1]), tf.float32)
-    offsets = tf.constant(input_offsets(window))
-    dataset = tf.data.Dataset.from_tensor_slices(np.asarray(starts, np.int64))
-    if shuffle:
-        dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        dataset = dataset.repeat()
+    epochs = itertools.count()  # each pass over the dataset (a Keras epoch) reshuffles
 
-    def gather(batch_starts):
-        rows = batch_starts[:, tf.newaxis] + offsets[tf.newaxis, :]
-        return ({input_name: tf.gather(series, rows)},
-                tf.gather(target_series, batch_starts + window.span))
+    def batches():
+        while True:
+            for inputs, labels in window_batches(features, targets, starts, window, batch_size,
+                                                 shuffle=shuffle, seed=seed,
+                                                 epoch=next(epochs)):
+                yield {input_name: inputs}, labels
+            if not repeat:
+                return
 
-    dataset = dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    spec = ({input_name: tf.TensorSpec([None, window.sequence_length, np.shape(features)[1]],
+                                       tf.float32)},
+            tf.TensorSpec([None, 1], tf.float32))
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=spec)
     return dataset.prefetch(tf.data.AUTOTUNE)

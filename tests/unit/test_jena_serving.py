@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 import tf_keras
 
-from components import jena_gen, jena_windows
+from components import jena_csv, jena_windows
 from core import features
 from core import windows as window_index
 from core.config import JenaIngestConfig, TrainConfig, WindowConfig
@@ -41,7 +41,7 @@ def csv_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def data(csv_path):
-    return jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
+    return jena_csv.read_jena_csv(str(csv_path), JenaIngestConfig())
 
 
 def csv_values(csv_path, names) -> np.ndarray:

@@ -111,3 +111,61 @@ def test_window_starts_rejects_unsorted_or_duplicated_timestamps():
 def test_regular_interval_is_the_most_common_step():
     stamps, _, _ = series(rows=30, gap_after=(5, 9))
     assert window_index.regular_interval(stamps) == INTERVAL
+
+
+def test_batches_equal_the_books_generator_on_the_real_fragment(jena_fragment, tmp_path):
+    """DLwP listing 6.33 (bench/jena_windows.py) on the real series, the book's 720/6/144."""
+    from bench import jena_windows as book
+
+    stamps, values = book.load_fragment(jena_fragment, tmp_path)
+    window = WindowConfig(720, 6, 144)
+    delay = window.delay - window.step  # the book's target is `delay` after row `i`
+    generated = book.generator(values, window.lookback, delay, 0, len(values) - delay,
+                               batch_size=128, step=window.step)
+    starts = window_index.window_starts(stamps, window)
+    batches = windows.window_batches(values, values[:, 1], starts, window, 128, shuffle=False,
+                                     seed=0)
+    for _ in range((len(values) - delay - window.lookback) // 128):  # the book's full batches
+        (inputs, labels), (samples, targets) = next(batches), next(generated)
+        np.testing.assert_array_equal(inputs, samples.astype(np.float32))
+        np.testing.assert_array_equal(labels[:, 0], targets.astype(np.float32))
+
+
+def test_a_batch_reads_a_view_of_one_copy_of_the_series():
+    _, values, _ = series(rows=600, gap_after=(), columns=4)
+    batcher = windows.WindowBatcher(values, WindowConfig(60, 6, 6))
+    view = batcher.windows(np.arange(10))
+    assert not np.shares_memory(view, values)  # a batch is its own array (one gather) ...
+    assert batcher._view.base is not None and not batcher._view.flags.writeable
+    assert np.shares_memory(batcher._view, batcher._flat)  # ... from a view, not a window set
+    assert batcher._flat.nbytes < 1.02 * values.nbytes
+
+
+def test_evaluated_windows_are_capped_by_a_larger_documented_stride():
+    from components import jena_windows
+
+    stamps, values, _ = series(rows=400, gap_after=(100,))
+    window = WindowConfig(12, 3, 5)
+    every = window_index.window_starts(stamps, window)  # 372 windows
+    starts, stride = jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 100)
+    assert stride == 4 and len(starts) == 93 and starts.tolist() == every[::4].tolist()
+    uncapped, one = jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 0)
+    assert one == 1 and uncapped.tolist() == every.tolist()
+    # A cap above the count changes nothing; a larger explicit stride wins over the cap.
+    assert jena_windows.evaluated_starts(stamps, values[:, 1], window, 1, 1000)[1] == 1
+    assert jena_windows.evaluated_starts(stamps, values[:, 1], window, 7, 100)[1] == 7
+    examples = list(jena_windows.serialize_windows(
+        stamps, {"t_degc": values[:, 1], "p_mbar": values[:, 0]}, window, 1, 100))
+    assert len(examples) == 93
+
+
+def test_max_eval_windows_flag_reaches_the_eval_config():
+    from cli import main as cli
+    from cli import run as cli_run
+    from core import config as config_lib
+
+    args = cli.build_parser().parse_args(["run", "jena", "--max-eval-windows", "500"])
+    assert cli_run.config_from_args(args, "/d.csv").eval.max_eval_windows == 500
+    assert config_lib.EvalConfig().max_eval_windows == 20_000
+    with pytest.raises(ValueError, match="max_eval_windows -1 must be >= 0"):
+        config_lib.EvalConfig(max_eval_windows=-1)

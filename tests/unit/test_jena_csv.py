@@ -8,7 +8,7 @@ import gzip
 import numpy as np
 import pytest
 
-from components import example_gen, jena_gen
+from components import example_gen, jena_csv
 from core.config import JenaIngestConfig
 
 
@@ -28,13 +28,13 @@ def issues(data, split):
 
 
 def test_fragment_splits_are_chronological_50_25_25_without_leakage(jena_fragment, tmp_path):
-    data = jena_gen.read_jena_csv(plain_csv(jena_fragment, tmp_path), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(plain_csv(jena_fragment, tmp_path), JenaIngestConfig())
     sizes = {name: len(split.timestamps) for name, split in data.splits.items()}
     assert sizes == {"train": 2000, "eval": 1000, "test": 1000}
     train, evaluation, test = (data.splits[s].timestamps for s in ("train", "eval", "test"))
     assert train.max() < evaluation.min() and evaluation.max() < test.min()
-    assert train[0] == jena_gen.parse_time("01.01.2009 00:10:00")
-    assert test[-1] == jena_gen.parse_time("28.01.2009 18:40:00")
+    assert train[0] == jena_csv.parse_time("01.01.2009 00:10:00")
+    assert test[-1] == jena_csv.parse_time("28.01.2009 18:40:00")
     assert data.summary["split_rule"] == "fractions"
     assert all(not split.issues for split in data.splits.values())  # the fragment is clean
     assert data.names[:3] == ["p_mbar", "t_degc", "tpot_k"] and len(data.names) == 11
@@ -43,14 +43,14 @@ def test_fragment_splits_are_chronological_50_25_25_without_leakage(jena_fragmen
 
 def test_book_row_boundaries_apply_when_the_series_is_long_enough(jena_fragment, tmp_path):
     path = plain_csv(jena_fragment, tmp_path)
-    rows = jena_gen.read_jena_csv(path, JenaIngestConfig(split_rows=(2500, 3500)))
-    assert [len(rows.splits[s].timestamps) for s in jena_gen.SPLITS] == [2500, 1000, 500]
+    rows = jena_csv.read_jena_csv(path, JenaIngestConfig(split_rows=(2500, 3500)))
+    assert [len(rows.splits[s].timestamps) for s in jena_csv.SPLITS] == [2500, 1000, 500]
     assert rows.summary["split_rule"] == "rows"
     # 4,000 rows are not more than 4,000: the fractions (2nd edition) apply instead.
-    short = jena_gen.read_jena_csv(path, JenaIngestConfig(split_rows=(2500, 4000)))
-    assert [len(short.splits[s].timestamps) for s in jena_gen.SPLITS] == [2000, 1000, 1000]
-    assert jena_gen.split_bounds(420_551, JenaIngestConfig()) == (200_000, 300_000, "rows")
-    assert jena_gen.split_bounds(19, JenaIngestConfig()) == (9, 13, "fractions")
+    short = jena_csv.read_jena_csv(path, JenaIngestConfig(split_rows=(2500, 4000)))
+    assert [len(short.splits[s].timestamps) for s in jena_csv.SPLITS] == [2000, 1000, 1000]
+    assert jena_csv.split_bounds(420_551, JenaIngestConfig()) == (200_000, 300_000, "rows")
+    assert jena_csv.split_bounds(19, JenaIngestConfig()) == (9, 13, "fractions")
 
 
 def test_wind_sentinel_is_stored_as_it_is_and_counted(jena_15cols, tmp_path):
@@ -63,8 +63,8 @@ def test_wind_sentinel_is_stored_as_it_is_and_counted(jena_15cols, tmp_path):
             lines[row] = ",".join(fields)
         return lines
 
-    clean = jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path), JenaIngestConfig())
-    data = jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+    clean = jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
     assert data.names[-3:] == ["wv_m_s", "max_wv_m_s", "wd_deg"] and len(data.names) == 14
     wv = data.names.index("wv_m_s")
     train = data.splits["train"].values[:, wv]
@@ -89,10 +89,10 @@ def test_missing_unparseable_duplicates_gaps_and_disorder_are_reported(jena_15co
         del rows[16:18]  # a 30-minute gap: two missing 10-minute steps (test)
         return [header] + rows
 
-    data = jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
     # 19 rows - 2 unparseable - 2 removed = 15 distinct timestamps -> 7 / 3 / 5.
-    assert [len(data.splits[s].timestamps) for s in jena_gen.SPLITS] == [7, 3, 5]
-    for split in jena_gen.SPLITS:
+    assert [len(data.splits[s].timestamps) for s in jena_csv.SPLITS] == [7, 3, 5]
+    for split in jena_csv.SPLITS:
         assert (np.diff(data.splits[split].timestamps) > 0).all()
     assert issues(data, "train") == {
         (example_gen.KEPT, "missing value in 'rh (%)' (the graph fills it)"): 1,
@@ -126,7 +126,7 @@ def test_a_column_without_any_train_value_fails_clearly(jena_15cols, tmp_path):
         return [lines[0]] + [",".join(fields) for fields in rows]
 
     with pytest.raises(ValueError, match="column 'rh .%.' has no valid value in the train"):
-        jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+        jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
 
 
 @pytest.mark.parametrize("column", ["Date Time", "T (degC)"])
@@ -135,7 +135,7 @@ def test_missing_time_or_temperature_column_fails_clearly(jena_15cols, tmp_path,
         return [lines[0].replace(column, "Something else")] + lines[1:]
 
     with pytest.raises(ValueError, match=f"no '{column.replace('(', '.').replace(')', '.')}'"):
-        jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+        jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
 
 
 def test_columns_adapt_and_a_text_column_is_left_out(jena_15cols, tmp_path):
@@ -143,7 +143,7 @@ def test_columns_adapt_and_a_text_column_is_left_out(jena_15cols, tmp_path):
         header = lines[0].replace(",wd (deg)", ",station")
         return [header] + [line.rsplit(",", 1)[0] + ",jena" for line in lines[1:]]
 
-    data = jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
     assert "wd_deg" not in data.names and "station" not in data.names
     assert data.summary["ignored_columns"] == ["station"]
     assert issues(data, "train") == {
@@ -155,14 +155,14 @@ def test_feature_name_clash_fails(jena_15cols, tmp_path):
         return [lines[0].replace("Tpot (K)", "T degC")] + lines[1:]
 
     with pytest.raises(ValueError, match="both map to the feature name 't_degc'"):
-        jena_gen.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
+        jena_csv.read_jena_csv(plain_csv(jena_15cols, tmp_path, edit), JenaIngestConfig())
 
 
 def test_parse_time_reads_day_first_and_rejects_other_formats():
-    assert jena_gen.parse_time("02.01.2009 00:00:00") - jena_gen.parse_time(
+    assert jena_csv.parse_time("02.01.2009 00:00:00") - jena_csv.parse_time(
         "01.01.2009 00:00:00") == 86_400
-    assert jena_gen.format_time(jena_gen.parse_time("28.01.2009 18:40:00")) == (
+    assert jena_csv.format_time(jena_csv.parse_time("28.01.2009 18:40:00")) == (
         "28.01.2009 18:40:00")
     for bad in ("2009-01-01 00:10:00", "32.01.2009 00:00:00", "01.13.2009 00:00:00"):
         with pytest.raises(ValueError):
-            jena_gen.parse_time(bad)
+            jena_csv.parse_time(bad)
