@@ -144,7 +144,9 @@ def write(attempts: list[dict]) -> None:
         {"machine": common.machine(), "attempts": attempts}, indent=2))
     lines = ["# imdb_nbsvm_explore", "",
              "Plain script, real IMDB: NB ratios and models fit on the pipeline's 20,000-review "
-             "train split, accuracy on the 25,000-review test split.", "",
+             "train split, accuracy on the 25,000-review test split. Features: the 10^6 most "
+             "document-frequent train 1..3-grams (the 1..2 rows keep those of them with at most "
+             "two words), binarized, times r.", "",
              "| n-grams | features | head | setting | test accuracy |", "|---|---|---|---|---:|"]
     for row in attempts:
         setting = ", ".join(f"{k}={row[k]}" for k in ("C", "beta", "lr", "batch") if k in row)
