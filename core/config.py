@@ -90,7 +90,7 @@ class IngestConfig(_Serializable):
             raise ValueError(f"holdout_fraction {self.holdout_fraction} is not in (0, 1)")
 
 
-TEXT_REPRESENTATIONS = ("sequence", "tfidf", "multi_hot")
+TEXT_REPRESENTATIONS = ("sequence", "tfidf", "multi_hot", "nb")
 TOKENIZERS = ("word", "char")
 
 
@@ -100,7 +100,8 @@ class TextConfig(_Serializable):
 
     `representation` picks what Transform emits: "sequence" (front-padded token ids, for
     embeddings, RNNs and convnets) or a bag of 1..`ngrams`-grams weighted by "tfidf" or
-    "multi_hot" (DLwP 6.1.1 one-hot / n-gram encodings, for a dense head).
+    "multi_hot" (DLwP 6.1.1 one-hot / n-gram encodings, for a dense head), or "nb": binarized
+    n-grams weighted by their naive Bayes log-count ratio on train (NBSVM, Wang & Manning 2012).
     """
 
     max_tokens: int = 10_000  # vocabulary top_k, as `num_words` in the book
@@ -120,7 +121,7 @@ class TextConfig(_Serializable):
         if self.tokenizer not in TOKENIZERS:
             raise ValueError(f"tokenizer {self.tokenizer!r} is not one of {TOKENIZERS}")
         if self.ngrams > 1 and self.representation == "sequence":
-            raise ValueError("ngrams > 1 needs a bag representation (tfidf or multi_hot)")
+            raise ValueError("ngrams > 1 needs a bag representation (tfidf, multi_hot or nb)")
 
     @property
     def vocab_size(self) -> int:

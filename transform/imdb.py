@@ -15,7 +15,8 @@ def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> d
     """Tokenizes and indexes `text` as the configured representation; `label` as int64 [batch].
 
     "sequence": `text_xf`, int64 ids [batch, sequence_length]. Bag representations:
-    `text_xf_ids` and `text_xf_weights`, sparse [batch, None] (see `text.text_to_bag`).
+    `text_xf_ids` and `text_xf_weights`, sparse [batch, None] (see `text.text_to_bag`; "nb":
+    `text.text_to_nb`, whose ratios come from the train labels).
     """
     config = TextConfig.from_dict(custom_config["text"])
     review = text.as_vector(inputs[features.IMDB_TEXT])
@@ -24,6 +25,9 @@ def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> d
     if config.representation == "sequence":
         outputs[features.IMDB_SEQUENCE] = text.text_to_sequence(
             review, config, features.IMDB_VOCAB_NAME)
+    elif config.representation == "nb":
+        outputs[features.IMDB_BAG_IDS], outputs[features.IMDB_BAG_WEIGHTS] = text.text_to_nb(
+            review, outputs[features.IMDB_LABEL], config, features.IMDB_VOCAB_NAME)
     else:
         outputs[features.IMDB_BAG_IDS], outputs[features.IMDB_BAG_WEIGHTS] = text.text_to_bag(
             review, config, features.IMDB_VOCAB_NAME)

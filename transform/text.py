@@ -116,3 +116,38 @@ def text_to_bag(text: tf.Tensor, config: TextConfig,
         values = weights.values * tf.cast(
             tf.gather(lengths, tf.cast(weights.indices[:, 0], tf.int32)), tf.float32)
     return term_ids, tf.SparseTensor(weights.indices, values, weights.dense_shape)
+
+
+def text_to_nb(text: tf.Tensor, labels: tf.Tensor, config: TextConfig, vocab_name: str,
+               alpha: float = 1.0) -> tuple[tf.SparseTensor, tf.SparseTensor]:
+    """Raw strings [batch] -> binarized 1..`ngrams`-grams weighted by NB log-count ratios.
+
+    Wang & Manning (2012): with p and q the alpha-smoothed counts of train reviews holding each
+    n-gram among positive and negative reviews, r = log((p / |p|1) / (q / |q|1)). Both counts
+    are `tft.sum` analyzers, so they come from the analyzed (train) split only and become
+    constants of the graph: serving needs no label. Ids are 0..max_tokens-1 (top train
+    n-grams, each once per review); n-grams outside the vocabulary are dropped.
+    """
+    tokens = tokenize(text, config.tokenizer).to_sparse()
+    grams = tft.ngrams(tokens, (1, config.ngrams), separator=" ")
+    ids = tft.compute_and_apply_vocabulary(
+        grams, top_k=config.max_tokens, num_oov_buckets=0, default_value=-1,
+        vocab_filename=vocab_name)
+    rows, term_ids = _unique_per_row(ids, config.max_tokens)
+    positive = tf.gather(tf.cast(tf.reshape(labels, [-1]), tf.float32), rows)
+    counts = [tft.sum(tf.math.unsorted_segment_sum(weight, term_ids, config.max_tokens)[None],
+                      reduce_instance_dims=False)
+              for weight in (positive, 1.0 - positive)]
+    in_vocab = tf.cast(counts[0] + counts[1] > 0, tf.float32)  # every vocab n-gram is in train
+    p, q = ((count + alpha) * in_vocab for count in counts)
+    ratio = tf.math.log(p / tf.reduce_sum(p) + 1e-30) - tf.math.log(q / tf.reduce_sum(q) + 1e-30)
+    bag = tf.RaggedTensor.from_value_rowids(term_ids, rows, nrows=ids.dense_shape[0]).to_sparse()
+    return bag, tf.SparseTensor(bag.indices, tf.gather(ratio, bag.values), bag.dense_shape)
+
+
+def _unique_per_row(ids: tf.SparseTensor, size: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """(row, id) pairs of the non-negative ids, each pair once, rows in order."""
+    keep = ids.values >= 0
+    keys = tf.boolean_mask(ids.indices[:, 0] * size + ids.values, keep)
+    keys, _ = tf.unique(keys)  # first occurrences: rows stay sorted
+    return keys // size, keys % size

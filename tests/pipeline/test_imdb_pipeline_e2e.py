@@ -22,6 +22,9 @@ def test_splits_and_ingest_report(pipeline_run):
     _, summary = pipeline_run
     counts = {split: entry["examples"] for split, entry in summary.ingest_report.items()}
     assert counts == {"train": 160, "eval": 40, "test": 200}
+    # Transform writes only what the Trainer reads; the Evaluator scored the raw test split.
+    transformed = summary.artifacts["Transform"]["transformed_examples"]
+    assert sorted(os.listdir(transformed)) == ["Split-eval", "Split-train"]
 
 
 def test_model_is_blessed_and_pushed_in_versioned_layout(pipeline_run):

@@ -1,9 +1,11 @@
-"""Two zoo models through one `tfx-text run` on fixture reviews: the TF-IDF bag (sparse Transform
-output, sparse model inputs) and frozen GloVe (vectors for this run's vocabulary), ~3 minutes."""
+"""Three zoo models through one `tfx-text run` on fixture reviews: the TF-IDF bag (sparse
+Transform output, sparse model inputs), frozen GloVe (vectors for this run's vocabulary) and
+NBSVM (NB ratios from the train split's labels), ~4 minutes."""
 
 from __future__ import annotations
 
 import gzip
+import re
 
 import imdb_fixture
 import numpy as np
@@ -29,7 +31,7 @@ def zoo_run(tmp_path_factory):
             handle.write(word + " " + " ".join(str(v) for v in vector) + "\n")
     output_dir = root / "outputs"
     code = cli.main(["run", "imdb", "--data-dir", str(data), "--output-dir", str(output_dir),
-                     "--model", "bag_of_ngrams,glove", "--glove", str(glove_path),
+                     "--model", "bag_of_ngrams,glove,nbsvm", "--glove", str(glove_path),
                      "--epochs", "5", "--max-tokens", "40", "--min-accuracy", "0.5"])
     assert code == 0
     summaries = results.summarize_runs(str(output_dir / "metadata" / "imdb-pipeline.sqlite"))
@@ -42,7 +44,7 @@ def test_each_model_was_trained_and_evaluated_in_its_own_run(zoo_run):
     summaries, _ = zoo_run
     trained = [results.read_training_summary(s.artifacts["Trainer"]["model_run"])["model"]
                for s in summaries]
-    assert trained == ["imdb_bag_of_ngrams", "imdb_glove"]
+    assert trained == ["imdb_bag_of_ngrams", "imdb_glove", "imdb_nbsvm"]
     assert all(s.metrics["example_count"] == 120 for s in summaries)
     assert "ImdbExampleGen" in summaries[1].cached  # the second run reused the ingestion
 
@@ -76,3 +78,44 @@ def test_glove_model_embeds_this_runs_vocabulary_with_the_file_vectors(zoo_run):
         expected = vectors.get(word, np.zeros(6))  # words GloVe lacks stay zero
         np.testing.assert_allclose(matrix[index + 1], expected, rtol=1e-5, err_msg=word)
     assert not matrix[0].any()  # padding
+
+
+def _ngrams(raw: bytes, n: int = 3) -> set[str]:
+    """The review's distinct 1..n-grams, tokenized as transform/text.py documents it."""
+    text = re.sub(r"(?i)<br\s*/?>", " ", raw.decode()).lower()
+    words = re.sub(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])", r" \1 ", text).split()
+    return {" ".join(words[i:i + k]) for k in range(1, n + 1) for i in range(len(words) - k + 1)}
+
+
+def test_nbsvm_weights_are_nb_ratios_of_the_train_split_alone(zoo_run):
+    import imdb_fixture
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    from trainer.task import dense_to_raw_feature
+
+    summary = zoo_run[0][2]
+    examples = summary.artifacts["ImdbExampleGen"]["examples"]
+    transform = tft.TFTransformOutput(summary.artifacts["Transform"]["transform_graph"])
+    vocabulary = [w.decode() for w in transform.vocabulary_by_name("imdb_vocab")]
+    present, labels = [], []
+    for record in imdb_fixture.split_records(examples, "train"):
+        feature = tf.train.Example.FromString(record).features.feature
+        grams = _ngrams(feature["text"].bytes_list.value[0])
+        present.append([gram in grams for gram in vocabulary])
+        labels.append(feature["label"].int64_list.value[0])
+    present, labels = np.array(present, float), np.array(labels)
+    p, q = 1 + present[labels == 1].sum(0), 1 + present[labels == 0].sum(0)
+    ratio = np.log((p / p.sum()) / (q / q.sum()))
+    probe = tf.constant([b"great film, awful plot"])
+    transformed = transform.transform_features_layer()(
+        {"text": dense_to_raw_feature(probe, transform.raw_feature_spec()["text"])})
+    ids = transformed["text_xf_ids"].values.numpy()
+    assert sorted(vocabulary[i] for i in ids) == sorted(
+        _ngrams(b"great film, awful plot") & set(vocabulary))
+    np.testing.assert_allclose(transformed["text_xf_weights"].values, ratio[ids], rtol=1e-5)
+    served = tf.saved_model.load(summary.artifacts["Trainer"]["model"] + "/Format-Serving")
+    served = tf.saved_model.load(summary.artifacts["Trainer"]["model"] + "/Format-Serving")
+    by_text = served.signatures["serving_default"](
+        text=tf.constant(["great wonderful superb film", "awful boring terrible mess"]))
+    assert by_text["probability"][0] > 0.5 > by_text["probability"][1]

@@ -118,6 +118,15 @@ def test_a_representation_the_model_cannot_read_is_rejected():
         cli_run.config_from_args(parser.parse_args(
             ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "sequence",
              "--ngrams", "1"]), "/d")
+    # NBSVM's linear head needs NB ratios as weights; the dense bag head cannot use them.
+    with pytest.raises(ValueError, match="imdb_nbsvm reads the nb"):
+        cli_run.config_from_args(parser.parse_args(
+            ["run", "imdb", "--model", "nbsvm", "--representation", "tfidf"]), "/d")
+    with pytest.raises(ValueError, match="imdb_bag_of_ngrams reads a bag"):
+        cli_run.config_from_args(parser.parse_args(
+            ["run", "imdb", "--model", "bag_of_ngrams", "--representation", "nb"]), "/d")
+    nbsvm = cli_run.config_from_args(parser.parse_args(["run", "imdb", "--model", "nbsvm"]), "/d")
+    assert (nbsvm.train.text.representation, nbsvm.train.text.ngrams) == ("nb", 3)
 
 
 def test_run_reports_a_missing_glove_file_before_any_pipeline_work(tmp_path, capsys):

@@ -74,3 +74,20 @@ def test_conv1d_rejects_sequences_too_short_for_its_kernels():
     config = TrainConfig(model="imdb_conv1d", text=TextConfig(sequence_length=40))
     with pytest.raises(ValueError, match="sequence_length >= 41.*got 40"):
         models.get_model_spec("imdb_conv1d", "imdb").builder(config)
+
+
+def test_nbsvm_head_is_the_dot_product_of_its_kernel_with_the_nb_weights():
+    config = imdb_config("imdb_nbsvm")
+    inputs, _ = imdb_inputs("imdb_nbsvm", config, batch=3)
+    model = models.MODELS["imdb_nbsvm"].builder(config)
+    kernel = np.random.default_rng(1).normal(size=config.text.max_tokens + 1).astype(np.float32)
+    model.layers[2].set_weights([kernel[:-1], kernel[-1]])
+    ids, weights = inputs["text_xf_ids"], inputs["text_xf_weights"]
+    dense = np.zeros((3, config.text.max_tokens), np.float32)
+    for (row, _), term, weight in zip(ids.indices.numpy(), ids.values.numpy(),
+                                      weights.values.numpy(), strict=True):
+        dense[row, term] = weight
+    expected = 1 / (1 + np.exp(-(dense @ kernel[:-1] + kernel[-1])))
+    np.testing.assert_allclose(model(inputs).numpy().ravel(), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="needs the 'nb' representation"):
+        models.MODELS["imdb_nbsvm"].builder(imdb_config("imdb_bag_of_ngrams"))

@@ -137,3 +137,32 @@ def test_text_config_rejects_ngrams_on_sequences_and_unknown_choices():
         TextConfig(representation="onehot")
     with pytest.raises(ValueError, match="tokenizer 'bpe'"):
         TextConfig(tokenizer="bpe")
+
+
+def _numpy_nb_ratios(texts, labels, vocab, n, alpha=1.0):
+    """Wang & Manning's r over `vocab`, recomputed from plain Python n-grams of `texts`."""
+    present = np.array([[gram in {" ".join(words[i:i + k]) for k in range(1, n + 1)
+                                  for i in range(len(words) - k + 1)} for gram in vocab]
+                        for words in (t.lower().split() for t in texts)], dtype=float)
+    y = np.array(labels)
+    p, q = alpha + present[y == 1].sum(0), alpha + present[y == 0].sum(0)
+    return dict(zip(vocab, np.log((p / p.sum()) / (q / q.sum())), strict=True))
+
+
+def test_nb_ratios_come_from_binarized_train_counts_per_class():
+    texts = ["good good movie", "great movie", "bad movie bad", "bad plot", "good plot twist"]
+    labels = [1, 1, 0, 0, 1]
+    rows = [{"text": [t], "label": [y]} for t, y in zip(texts, labels, strict=True)]
+    config = TextConfig(max_tokens=6, representation="nb", ngrams=2)
+    transformed, vocab = _analyze_and_transform(rows, config)
+    assert len(vocab) == 6 and {"good", "movie", "bad", "plot"} <= set(vocab)
+    expected = _numpy_nb_ratios(texts, labels, vocab, 2)
+    for row, review in enumerate(texts):
+        bag = _bag(transformed, vocab, row)
+        assert "<oov>" not in bag  # n-grams outside the top 6 are dropped, not bucketed
+        words = review.split()
+        grams = {" ".join(words[i:i + k]) for k in (1, 2) for i in range(len(words) - k + 1)}
+        assert set(bag) == grams & set(vocab)  # each n-gram once, however often it occurs
+        for gram, weight in bag.items():
+            assert weight == pytest.approx(expected[gram], rel=1e-5)
+    assert _bag(transformed, vocab, 2)["bad"] < 0 < _bag(transformed, vocab, 0)["good"]

@@ -28,7 +28,8 @@ def imdb_inputs(name: str, config: TrainConfig, batch: int = 8, seed: int = 0):
     if config.text.representation == "sequence":
         ids = rng.integers(0, config.text.vocab_size, size=(batch, config.text.sequence_length))
         return {features.IMDB_SEQUENCE: ids}, kwargs
-    size = config.text.max_tokens + config.text.oov_buckets
+    size = config.text.max_tokens  # "nb" drops unknown n-grams; other bags bucket them
+    size += 0 if config.text.representation == "nb" else config.text.oov_buckets
     indices, ids = [], []
     for row in range(batch):  # 1..5 distinct n-grams per review
         terms = rng.choice(size, size=rng.integers(1, 6), replace=False)

@@ -38,9 +38,14 @@ class _AllModels(Mapping):
 MODELS: Mapping[str, ModelSpec] = _AllModels()
 
 
-def bag_model(spec: ModelSpec) -> bool:
-    """Whether the model reads a bag of n-grams rather than token sequences (IMDB)."""
-    return spec.defaults.get("text", {}).get("representation", "sequence") != "sequence"
+def representations(spec: ModelSpec) -> tuple[str, ...]:
+    """The text representations a model reads (IMDB): its own default's kind.
+
+    Sequence models read token ids, the dense bag head reads tfidf or multi_hot weights, and
+    NBSVM reads only NB-weighted n-grams (its linear head needs the ratios as weights).
+    """
+    default = spec.defaults.get("text", {}).get("representation", "sequence")
+    return ("tfidf", "multi_hot") if default in ("tfidf", "multi_hot") else (default,)
 
 
 def check_config(config: TrainConfig) -> None:
@@ -51,8 +56,9 @@ def check_config(config: TrainConfig) -> None:
         too short for it.
     """
     spec = get_model_spec(config.model, config.task)
-    if config.text is not None and bag_model(spec) != (config.text.representation != "sequence"):
-        wanted = "a bag (tfidf or multi_hot)" if bag_model(spec) else "the sequence"
+    if config.text is not None and config.text.representation not in representations(spec):
+        wanted = {"sequence": "the sequence", "nb": "the nb (NB-weighted n-grams)"}.get(
+            representations(spec)[0], "a bag (tfidf or multi_hot)")
         raise ValueError(f"{config.model} reads {wanted} representation, not "
                          f"{config.text.representation!r}")
     if config.window is not None and config.window.sequence_length < spec.min_steps:

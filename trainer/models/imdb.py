@@ -100,6 +100,49 @@ def build_bag_of_ngrams(config: TrainConfig) -> keras.Model:
     return keras.Model([ids, weights], probability, name="imdb_bag_of_ngrams")
 
 
+class SparseLinear(keras.layers.Layer):
+    """(sparse term ids, sparse weights) -> sum_i kernel[id_i] * weight_i + bias, per review.
+
+    A linear head over a bag without materializing [batch, vocabulary] (NBSVM's 10^6 n-grams);
+    a review without any known n-gram gets the bias alone.
+    """
+
+    def __init__(self, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", [self.size], initializer="zeros")
+        self.bias = self.add_weight("bias", [], initializer="zeros")
+
+    def call(self, inputs):
+        ids, weights = inputs
+        terms = tf.gather(self.kernel, ids.values) * tf.cast(weights.values, self.compute_dtype)
+        rows = tf.cast(ids.indices[:, 0], tf.int32)
+        total = tf.math.unsorted_segment_sum(terms, rows, tf.cast(ids.dense_shape[0], tf.int32))
+        return (total + self.bias)[:, None]
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+def build_nbsvm(config: TrainConfig) -> keras.Model:
+    """NBSVM (Wang & Manning 2012, the logistic form): a linear classifier of binarized
+    uni+bi+trigrams scaled by their naive Bayes log-count ratios (Transform's "nb" bag).
+
+    The paper reports 91.87% test with trigrams (Mesnil et al. 2015).
+    """
+    if config.text.representation != "nb":
+        raise ValueError(f"imdb_nbsvm needs the 'nb' representation (NB-weighted n-grams), "
+                         f"got {config.text.representation!r}")
+    ids = keras.Input(shape=(None,), sparse=True, dtype="int64", name=features.IMDB_BAG_IDS)
+    weights = keras.Input(shape=(None,), sparse=True, dtype="float32",
+                          name=features.IMDB_BAG_WEIGHTS)
+    logit = SparseLinear(config.text.max_tokens, dtype="float32")([ids, weights])
+    probability = keras.layers.Activation("sigmoid", dtype="float32")(logit)
+    return keras.Model([ids, weights], probability, name="imdb_nbsvm")
+
+
 def build_simple_rnn(config: TrainConfig) -> keras.Model:
     """DLwP 6.2, listing 6.22: Embedding(10,000 x 32) -> SimpleRNN(32) -> Dense(1); ~85% val."""
     tokens, x = _embedded(config)
@@ -156,14 +199,18 @@ MODELS: dict[str, ModelSpec] = {
     "imdb_glove": ModelSpec(
         "imdb", build_glove, prepare=glove.pretrained_embedding,
         defaults={**_GLOVE_EXPERIMENT}, book=0.54,
-        reference="DLwP 6.1.3, listings 6.10-6.17: frozen GloVe, 200 samples; ~54% test"),
+        reference="DLwP 6.1.3, listings 6.10-6.17: frozen GloVe, 200 samples; ~54% test. "
+                  "Which 200 moves test accuracy 0.51-0.57, and early stopping keeps epoch 1 "
+                  "where the book's 10 epochs give 0.56-0.58 (bench/results/imdb_book_gaps.md)"),
     "imdb_glove_random": ModelSpec(
         "imdb", build_dense_embedding, defaults={**_GLOVE_EXPERIMENT, "embedding_dim": 100},
         book=0.52, reference="DLwP 6.1.3, same network, learned embedding: low 50s (approx.)"),
     "imdb_simple_rnn": ModelSpec("imdb", build_simple_rnn, book=0.85,
                                  reference="DLwP 6.2.1, listing 6.22: ~85% val"),
-    "imdb_lstm": ModelSpec("imdb", build_lstm, book=0.89,
-                           reference="DLwP 6.2.3, listing 6.27: ~89% val"),
+    "imdb_lstm": ModelSpec(
+        "imdb", build_lstm, book=0.89,
+        reference="DLwP 6.2.3, listing 6.27: ~89% val, a 20% holdout of train: ours on the eval "
+                  "holdout is within a point, test ~0.5 lower (bench/results/imdb_book_gaps.md)"),
     "imdb_gru": ModelSpec("imdb", build_gru,
                           reference="GRU(32) in place of listing 6.27's LSTM; no book number"),
     "imdb_bilstm": ModelSpec("imdb", build_bilstm, book=0.886,
@@ -176,4 +223,11 @@ MODELS: dict[str, ModelSpec] = {
         defaults={"units": 16, "dropout": 0.5, "batch_size": 32, "text": {
             "representation": "tfidf", "ngrams": 2, "max_tokens": 20_000}},
         book=0.90, reference="DLwP 2nd ed. 11.3.3, TF-IDF bigrams + Dense(16): ~90% test"),
+    # Not a chapter model: the classical bar for this dataset, above every chapter network.
+    "imdb_nbsvm": ModelSpec(
+        "imdb", build_nbsvm,
+        defaults={"optimizer": "adam", "batch_size": 32, "text": {
+            "representation": "nb", "ngrams": 3, "max_tokens": 1_000_000}},
+        book=0.9187, reference="NBSVM-uni+bi+tri, Wang & Manning 2012 / Mesnil et al. 2015: "
+                               "91.87% test (not in DLwP)"),
 }
