@@ -14,7 +14,7 @@ import tarfile
 import tensorflow_data_validation as tfdv
 from tfx_bsl.coders import example_coder
 
-from components import imdb_gen, jena_gen, statistics, validation
+from components import imdb_gen, jena_csv, statistics, validation
 from core import tasks
 from core.config import IngestConfig, JenaIngestConfig
 
@@ -38,9 +38,9 @@ def problems(task: str, split_stats: dict) -> list[str]:
 
 def jena_split_stats(csv_path: pathlib.Path) -> dict:
     """{split: statistics} of a Jena CSV, ingested by JenaExampleGen's own reader."""
-    data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(str(csv_path), JenaIngestConfig())
     return _stats("jena", {
-        name: [jena_gen.to_example(t, row, data.names).SerializeToString()
+        name: [jena_csv.to_example(t, row, data.names).SerializeToString()
                for t, row in zip(split.timestamps, split.values, strict=True)]
         for name, split in data.splits.items()})
 

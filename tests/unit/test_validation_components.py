@@ -19,7 +19,7 @@ from tfx.components.statistics_gen import executor as stats_executor
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
 
-from components import imdb_gen, jena_gen, statistics, validation
+from components import imdb_gen, jena_csv, statistics, validation
 from core import tasks
 from core.config import JenaIngestConfig
 
@@ -28,9 +28,9 @@ TEST_ROWS = range(3000, 4000)
 
 def _examples(csv_path, root) -> standard_artifacts.Examples:
     """An Examples artifact laid out as JenaExampleGen writes it (gzipped TFRecords per split)."""
-    data = jena_gen.read_jena_csv(str(csv_path), JenaIngestConfig())
+    data = jena_csv.read_jena_csv(str(csv_path), JenaIngestConfig())
     return _write_examples(root, {
-        name: [jena_gen.to_example(stamp, row, data.names).SerializeToString()
+        name: [jena_csv.to_example(stamp, row, data.names).SerializeToString()
                for stamp, row in zip(split.timestamps, split.values, strict=True)]
         for name, split in data.splits.items()})
 
