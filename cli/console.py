@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
+from absl import logging as absl_logging
+
 # LocalDagRunner's and its launcher's messages (tfx/orchestration/local/local_dag_runner.py,
 # portable/launcher.py): matched on the format string, not on the rendered text.
 RUNNING = "Component %s is running."
@@ -103,11 +105,16 @@ def capture_logs(path: str, verbose: bool = False) -> Iterator[ComponentProgress
         os.dup2(log_file.fileno(), 2)
     root.handlers = handlers
     root.setLevel(logging.INFO)
+    # TFX logs its component messages through absl, whose --verbosity flag defaults to WARNING
+    # and is re-applied to absl's logger mid-run (a full run lost every line after Transform).
+    saved_verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.INFO)
     logging.captureWarnings(True)
     try:
         yield progress
     finally:
         logging.captureWarnings(False)
+        absl_logging.set_verbosity(saved_verbosity)
         root.handlers, root.level = saved_handlers, saved_level
         if terminal_fd is not None:
             os.dup2(terminal_fd, 2)

@@ -9,6 +9,8 @@ import sys
 import warnings
 
 import imdb_fixture
+from absl import flags
+from absl import logging as absl_logging
 
 from cli import console
 from cli import main as cli
@@ -58,3 +60,16 @@ def test_a_second_run_on_a_busy_output_dir_stops_with_bad_config(tmp_path, capfd
     assert code == ExitCode.BAD_CONFIG
     assert f"output dir {output_dir} is in use by a run still going (pid {holder.pid}" in err
     assert not (output_dir / "metadata").exists() and not (output_dir / "pipeline_root").exists()
+
+
+def test_progress_lines_survive_absl_reapplying_its_verbosity_flag(tmp_path, capsys):
+    """A full IMDB run lost every line after Transform started: absl re-applied its default
+    --verbosity (WARNING) to its logger mid-run, dropping TFX's INFO 'Component ...' records."""
+    with console.capture_logs(str(tmp_path / "run.log")):
+        flags.FLAGS["verbosity"]._update_logging_levels()  # what absl does on a re-parse
+        absl_logging.info(console.RUNNING, "Trainer")
+        absl_logging.info(console.NEW_EXECUTION, 7)
+        absl_logging.info(console.FINISHED, "Trainer")
+    out = capsys.readouterr().out
+    assert "Trainer" in out and "ran" in out
+    assert "Component Trainer is finished." in (tmp_path / "run.log").read_text()
