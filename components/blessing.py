@@ -51,20 +51,29 @@ def MergeBlessings(  # noqa: N802 (TFX component naming)
                 (("evaluator_blessing", evaluator_blessing),
                  ("baseline_blessing", baseline_blessing))}
     blessed = all(ok for ok, _ in verdicts.values())
+    copy_model_properties(evaluator_blessing, blessing, model)
+    blessing.set_string_custom_property(MERGED_PROPERTY, json.dumps(
+        {name: {"blessed": ok, "why": why} for name, (ok, why) in verdicts.items()}))
+    set_blessed(blessing, blessed)
+
+
+def copy_model_properties(source, blessing, model) -> None:
+    """Names `model` as the judged one and, like the Evaluator, the baseline `source` named."""
     blessing.set_string_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY,
                                         model.uri)
     blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY, model.id)
-    # Like the Evaluator, name the model compared against: the latest blessed one, if any.
     for key in (constants.ARTIFACT_PROPERTY_BASELINE_MODEL_URI_KEY,
                 constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY):
-        if evaluator_blessing.has_custom_property(key):
-            value = evaluator_blessing.get_custom_property(key)
+        if source.has_custom_property(key):
+            value = source.get_custom_property(key)
             if isinstance(value, int):
                 blessing.set_int_custom_property(key, value)
             else:
                 blessing.set_string_custom_property(key, str(value))
-    blessing.set_string_custom_property(MERGED_PROPERTY, json.dumps(
-        {name: {"blessed": ok, "why": why} for name, (ok, why) in verdicts.items()}))
+
+
+def set_blessed(blessing, blessed: bool) -> None:
+    """The `blessed` property the Pusher and the resolver read, and the marker file."""
     blessing.set_int_custom_property(
         constants.ARTIFACT_PROPERTY_BLESSED_KEY,
         constants.BLESSED_VALUE if blessed else constants.NOT_BLESSED_VALUE)

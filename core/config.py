@@ -218,6 +218,31 @@ class EvalConfig(_Serializable):
 
 
 @dataclasses.dataclass(frozen=True)
+class CanaryConfig(_Serializable):
+    """The serving canary before the Pusher (components/canary.py): what it sends and accepts.
+
+    It serves the candidate in the project's serving stack, sends `examples` raw examples of the
+    evaluated split over REST and gRPC in requests of `batch_size`, and blesses the model only
+    when every answer is within `tolerance` of the in-process SavedModel's and the slowest
+    request (after one warm-up) answers within `max_latency_ms`.
+    """
+
+    examples: int = 64
+    batch_size: int = 8
+    tolerance: float = 1e-5  # absolute, on every output value
+    max_latency_ms: float = 5000.0  # generous: a shared 2-core machine, not a load test
+    startup_seconds: float = 180.0  # for the server process to make the model AVAILABLE
+
+    def __post_init__(self) -> None:
+        if min(self.examples, self.batch_size) < 1:
+            raise ValueError(f"examples {self.examples} and batch_size {self.batch_size} must "
+                             "be >= 1")
+        if self.tolerance < 0 or self.max_latency_ms <= 0 or self.startup_seconds <= 0:
+            raise ValueError(f"tolerance must be >= 0, max_latency_ms and startup_seconds > 0: "
+                             f"{self}")
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineConfig(_Serializable):
     """One pipeline run: where data and outputs live, how Beam runs, and the stage configs."""
 
@@ -232,6 +257,7 @@ class PipelineConfig(_Serializable):
     ingest: IngestConfig = dataclasses.field(default_factory=IngestConfig)
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
     eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+    canary: CanaryConfig = dataclasses.field(default_factory=CanaryConfig)
 
     def __post_init__(self) -> None:
         if self.train.task != self.task:

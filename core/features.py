@@ -37,6 +37,8 @@ JENA_SENTINEL = -9999.0
 # Window examples for the Evaluator (components/jena_windows.py): label and target time.
 JENA_WINDOW_TARGET = "target"
 JENA_WINDOW_TARGET_TIME = "target_timestamp"
+# The served model's raw window input: float32 [batch, steps, columns] (trainer/jena.py).
+JENA_WINDOW_INPUT = "window"
 
 
 def safe_name(column: str) -> str:

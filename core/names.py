@@ -14,6 +14,7 @@ BASELINE_EVALUATOR = "BaselineEvaluator"
 BLESSING_MERGER = "BlessingMerger"
 BASELINE_RESOLVER = "LatestBlessedModelResolver"
 WINDOW_EXAMPLES = "JenaWindowExamples"
+CANARY = "Canary"
 
 # ExampleGen: the ingest report next to the splits and on the Examples artifact.
 INGEST_REPORT_FILE = "ingest_report.json"
@@ -33,3 +34,7 @@ EXAMPLES_INPUT = "examples"
 
 # BlessingMerger: why each input blessing did or did not approve the model.
 MERGED_BLESSINGS_PROPERTY = "merged_blessings"
+
+# Canary: its verdict (JSON: blessed, why, per-protocol answers and latency) on its blessing.
+CANARY_PROPERTY = "canary"
+CANARY_FILE = "canary.json"

@@ -47,6 +47,9 @@ class TaskSpec:
     eval_config: str  # (EvalConfig) -> tfma.EvalConfig, vs the latest blessed model
     # (serving client, `predict` args, served model name) -> lines to print (serving/predict.py).
     predict: str
+    # (serialized raw examples, SavedModel folder) -> serving_default inputs by name: what the
+    # serving canary sends (components/canary_requests.py).
+    canary_inputs: str
     default_model: str
     label_key: str  # label of the Evaluator's examples
     output_key: str  # output of both serving signatures
@@ -102,6 +105,7 @@ TASKS: dict[str, TaskSpec] = {
         models="trainer.models.imdb.MODELS",
         eval_config="pipeline.eval_configs.imdb_eval_config",
         predict="serving.predict.imdb",
+        canary_inputs="components.canary_requests.imdb",
         default_model="imdb_lstm",
         label_key="label",
         output_key="probability",
@@ -124,6 +128,7 @@ TASKS: dict[str, TaskSpec] = {
         models="trainer.models.jena.MODELS",
         eval_config="pipeline.eval_configs.jena_eval_config",
         predict="serving.predict.jena",
+        canary_inputs="components.canary_requests.jena",
         default_model="jena_gru",  # the book's first model to beat the common-sense baseline
         label_key="target",
         output_key="forecast",
@@ -168,7 +173,7 @@ def load(dotted_path: str) -> Any:
 def registry_paths() -> list[str]:
     """Every dotted path the registry names (a container image must import them all)."""
     fields = ("resolve_data", "example_gen", "preprocessing_fn", "trainer_task", "models",
-              "eval_config", "predict", "eval_examples", "baseline_eval_config")
+              "eval_config", "predict", "canary_inputs", "eval_examples", "baseline_eval_config")
     paths = {getattr(spec, name) for spec in TASKS.values() for name in fields}
     return sorted(path for path in paths | {RUN_FN} if path)
 

@@ -1,8 +1,8 @@
 """`create_pipeline`: the one TFX graph for every task and every runner (local, Kubeflow).
 
 ExampleGen -> StatisticsGen -> SchemaGen (or ImportSchemaGen) -> ExampleValidator -> AnomaliesGate
--> Transform -> Trainer -> Evaluator (vs the latest comparable blessed model) -> Pusher (only
-when blessed).
+-> Transform -> Trainer -> Evaluator (vs the latest comparable blessed model) -> Canary (the
+candidate served over REST and gRPC) -> Pusher (only when both blessed it).
 
 Task options (core/tasks.py), none of which IMDB uses:
 - `eval_examples`: the Evaluators read that component's examples (Jena: one per test window);
@@ -22,7 +22,7 @@ import dataclasses
 from tfx import v1 as tfx
 from tfx.dsl.components.base import executor_spec
 
-from components import atomic_push, latest_blessed, validation
+from components import atomic_push, canary, latest_blessed, validation
 from components import blessing as blessing_lib
 from core import names, tasks
 from core.code_version import code_version
@@ -135,6 +135,10 @@ def create_pipeline(
         stage = _fixed_baseline_stage(cfg, spec, transform, trainer, eval_examples, blessing)
         extra += stage
         blessing = stage[-1].outputs["blessing"]
+    # The candidate served as deployed, over REST and gRPC: the Pusher needs its blessing too.
+    extra.append(canary.create_canary(cfg, trainer.outputs["model"], eval_examples, blessing,
+                                      spec.eval_split))
+    blessing = extra[-1].outputs["blessing"]
 
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],

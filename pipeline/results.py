@@ -14,6 +14,7 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components import example_gen
+from core import names
 
 OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
 TRAINING_SUMMARY = "training_summary.json"  # trainer/run.py's METADATA_FILE (no TF import here)
@@ -49,6 +50,7 @@ class RunSummary:
     pushed_to: str | None
     evaluations: dict[str, Evaluation] = dataclasses.field(default_factory=dict)  # by node id
     training: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # by node id
+    canary: dict[str, Any] = dataclasses.field(default_factory=dict)  # components/canary.py
 
 
 def _store(metadata_path: str) -> metadata_store.MetadataStore:
@@ -167,6 +169,7 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
     ingest: dict[str, Any] = {}
     evaluations: dict[str, Evaluation] = {}
     blessings: dict[str, bool] = {}
+    canary: dict[str, Any] = {}
     training: dict[str, dict[str, Any]] = {}
     pushed_to = None
     for node, keys in sorted(outputs.items()):
@@ -177,6 +180,8 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
                 ingest = json.loads(props[example_gen.REPORT_PROPERTY].string_value)
             elif key == "blessing" and "blessed" in props:
                 blessings[node] = bool(props["blessed"].int_value)
+                if names.CANARY_PROPERTY in props:
+                    canary = json.loads(props[names.CANARY_PROPERTY].string_value)
             elif key == "model_run":
                 training[node] = _training_summary(artifact.uri)
             elif key == "pushed_model" and props.get("pushed") and props["pushed"].int_value:
@@ -204,9 +209,11 @@ def _summarize(run_id: str, outputs: dict[str, dict[str, list]], cached: list[st
                              if e.baseline_metrics), {})
     failures = [f"{node}: {failure}" if len(evaluations) > 1 else failure
                 for node, e in evaluations.items() for failure in e.failures]
+    if canary and not canary["blessed"]:
+        failures.append(f"{names.CANARY}: {canary['why']}")
     blessed = all(blessings.values()) if blessings else None
     return RunSummary(run_id, uris, cached, ingest, metrics, baseline_metrics, blessed, failures,
-                      pushed_to, evaluations, {k: v for k, v in training.items() if v})
+                      pushed_to, evaluations, {k: v for k, v in training.items() if v}, canary)
 
 
 def read_training_summary(model_run_uri: str) -> dict[str, Any]:
@@ -274,9 +281,22 @@ def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None) 
             base_text = f"  (baseline {_value(name, base, units)})" if base is not None else ""
             lines.append(f"  {name}: {_value(name, evaluation.metrics[name], units)}"
                          f"{base_text}")
+    if summary.canary:
+        lines.append(f"Canary: {format_canary(summary.canary)}")
     if summary.blessed is not None:
         lines.append(f"Blessed: {'yes' if summary.blessed else 'no'}")
         lines += [f"  not blessed because {failure}" for failure in summary.failures]
     lines.append(f"Pushed to: {summary.pushed_to}" if summary.pushed_to else
                  "Pushed: no (Pusher runs only for blessed models)")
     return "\n".join(lines)
+
+
+def format_canary(verdict: dict[str, Any]) -> str:
+    """One line: the served model's verdict, its largest difference and slowest request."""
+    text = "passed" if verdict["blessed"] else f"refused ({verdict['why']})"
+    if "latency_ms" in verdict:
+        text += "; " + ", ".join(
+            f"{protocol.upper()} max |diff| {verdict['max_abs_difference'][protocol]:.2g}, "
+            f"slowest {verdict['latency_ms'][protocol]:.0f} ms"
+            for protocol in sorted(verdict["latency_ms"]))
+    return f"{text} ({verdict['examples']} test examples)"

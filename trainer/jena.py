@@ -34,7 +34,7 @@ from core.config import TrainConfig, WindowConfig
 from trainer import windows
 from trainer.task import TrainerTask, dense_to_raw_feature
 
-WINDOW_INPUT = "window"
+WINDOW_INPUT = features.JENA_WINDOW_INPUT
 _PROBE = (0.0, 1000.0)  # raw values whose transformed images give each column's mean and std
 
 

@@ -1,0 +1,97 @@
+"""The serving canary's verdict on real SavedModels served by `python -m serving.cli serve`.
+
+Each judgement starts the project's server in its own process (about 10 s) and sends real aclImdb
+test reviews, as ExampleGen stores them, over REST and gRPC. The good model answers as it does
+in-process; the broken ones are the ways an export goes wrong: dropout left on at serving time
+(answers drift from the in-process call), a SavedModel that does not load, and a model too slow
+for the latency bound.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tarfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from shared_data import shared_file
+
+from components import canary, canary_requests
+from core.config import CanaryConfig
+
+CONFIG = CanaryConfig(examples=24, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def reviews() -> dict[str, np.ndarray]:
+    """serving_default inputs of 24 real test reviews, through the canary's IMDB adapter."""
+    path = shared_file("imdb/aclImdb_v1_labeled.tar.gz")
+    with tarfile.open(path) as archive:
+        members = (m for m in archive if m.name.startswith("aclImdb/test/") and m.isfile())
+        texts = [archive.extractfile(m).read() for m in itertools.islice(members, 24)]
+    records = [tf.train.Example(features=tf.train.Features(feature={"text": tf.train.Feature(
+        bytes_list=tf.train.BytesList(value=[text]))})).SerializeToString() for text in texts]
+    return canary_requests.imdb(records, model_dir="")
+
+
+class _TextModel(tf.Module):
+    """P(positive) from a review's length and its share of 'good'; `noise` mimics dropout."""
+
+    def __init__(self, noise: float = 0.0):
+        super().__init__()
+        self.weight = tf.Variable([0.002, 3.0])
+        self.noise = noise
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serve(self, text):
+        length = tf.cast(tf.strings.length(text), tf.float32)
+        good = tf.cast(tf.strings.length(tf.strings.regex_replace(
+            tf.strings.lower(text), "good", "")), tf.float32)
+        logit = self.weight[0] * length - self.weight[1] * (length - good) / (length + 1) - 1
+        if self.noise:
+            logit += tf.random.uniform(tf.shape(logit), -self.noise, self.noise)
+        return {"probability": tf.sigmoid(logit)}
+
+
+def _export(model: tf.Module, path) -> str:
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return str(path)
+
+
+def test_a_good_model_is_blessed_with_answers_equal_to_in_process(tmp_path, reviews):
+    model_dir = _export(_TextModel(), tmp_path / "good")
+    verdict = canary.judge(model_dir, reviews, "imdb", CONFIG, str(tmp_path))
+    assert verdict["blessed"], verdict["why"]
+    assert verdict["examples"] == 24
+    for protocol in ("rest", "grpc"):
+        assert verdict["max_abs_difference"][protocol] <= 1e-5
+        assert 0 < verdict["latency_ms"][protocol] <= CONFIG.max_latency_ms
+    json.dumps(verdict)  # stored on the blessing as JSON
+
+
+def test_answers_that_drift_from_the_in_process_model_are_refused(tmp_path, reviews):
+    model_dir = _export(_TextModel(noise=0.05), tmp_path / "dropout_on")
+    verdict = canary.judge(model_dir, reviews, "imdb", CONFIG, str(tmp_path))
+    assert not verdict["blessed"]
+    assert "REST answers differ" in verdict["why"] and "GRPC answers differ" in verdict["why"]
+    assert min(verdict["max_abs_difference"].values()) > CONFIG.tolerance
+
+
+def test_a_savedmodel_that_does_not_load_is_refused(tmp_path, reviews):
+    model_dir = _export(_TextModel(), tmp_path / "truncated")
+    graph = tmp_path / "truncated" / "saved_model.pb"
+    graph.write_bytes(graph.read_bytes()[:200])
+    verdict = canary.judge(model_dir, reviews, "imdb", CONFIG, str(tmp_path))
+    assert not verdict["blessed"]
+    assert "does not answer in-process" in verdict["why"]
+
+
+def test_a_model_slower_than_the_latency_bound_is_refused(tmp_path, reviews):
+    model_dir = _export(_TextModel(), tmp_path / "slow")
+    strict = CanaryConfig(examples=24, batch_size=8, max_latency_ms=0.01)
+    verdict = canary.judge(model_dir, reviews, "imdb", strict, str(tmp_path))
+    assert not verdict["blessed"]
+    assert "slowest REST request" in verdict["why"]
+    assert "slowest GRPC request" in verdict["why"]
