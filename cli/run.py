@@ -40,6 +40,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--schema", dest="schema_path",
                      help="curated schema.pbtxt instead of an inferred one")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
+    run.add_argument("--tune", action="store_true",
+                     help="search units, dropout, recurrent dropout and learning rate with a "
+                          "Tuner first; the best trial feeds the Trainer (imdb_lstm, jena_gru)")
+    run.add_argument("--tune-trials", type=int,
+                     help="--tune: trials to run (default: TuneConfig.max_trials)")
     run.set_defaults(handler=run_command)
     listing = commands.add_parser("models", help="list the model zoo with the book's numbers")
     listing.add_argument("--task", choices=tasks.TASK_NAMES)
@@ -74,6 +79,7 @@ def config_from_args(args: argparse.Namespace, data_root: str,
         schema_path=args.schema_path,
         train=configure.train_config(args.task, model, flags.train_overrides(args)),
         eval=configure.eval_config(flags.eval_overrides(args)),
+        tune=configure.tune_config(model, args.tune_trials) if args.tune else None,
         **({"beam_workers": args.beam_workers} if args.beam_workers is not None else {}))
 
 

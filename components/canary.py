@@ -105,13 +105,20 @@ def judge(model_dir: str, inputs: dict[str, np.ndarray], model_name: str,
             return verdict | {"why": str(error)}
     verdict["max_abs_difference"] = {p: measured[p][0] for p in PROTOCOLS}
     verdict["latency_ms"] = {p: measured[p][1] for p in PROTOCOLS}
-    differ = [p for p in PROTOCOLS if not measured[p][0] <= canary.tolerance]
-    slow = [p for p in PROTOCOLS if measured[p][1] > canary.max_latency_ms]
+    return decide(verdict, canary)
+
+
+def decide(verdict: dict, canary: CanaryConfig) -> dict:
+    """`verdict` (with its measurements) blessed or refused under `canary`'s bounds, and why."""
+    differences, latencies = verdict["max_abs_difference"], verdict["latency_ms"]
     reasons = [f"{p.upper()} answers differ from the in-process SavedModel by up to "
-               f"{measured[p][0]:.3g} (tolerance {canary.tolerance:g})" for p in differ]
-    reasons += [f"the slowest {p.upper()} request took {measured[p][1]:.0f} ms (bound "
-                f"{canary.max_latency_ms:g} ms)" for p in slow]
-    return verdict | {"blessed": not reasons, "why": "; ".join(reasons) or "canary passed"}
+               f"{differences[p]:.3g} (tolerance {canary.tolerance:g})"
+               for p in PROTOCOLS if not differences[p] <= canary.tolerance]
+    reasons += [f"the slowest {p.upper()} request took {latencies[p]:.0f} ms (bound "
+                f"{canary.max_latency_ms:g} ms)"
+                for p in PROTOCOLS if latencies[p] > canary.max_latency_ms]
+    return verdict | {"blessed": not reasons, "why": "; ".join(reasons) or "canary passed",
+                      "tolerance": canary.tolerance, "max_latency_ms": canary.max_latency_ms}
 
 
 def _probe(call, inputs, expected, canary: CanaryConfig) -> tuple[float, float]:

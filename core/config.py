@@ -243,6 +243,27 @@ class CanaryConfig(_Serializable):
 
 
 @dataclasses.dataclass(frozen=True)
+class TuneConfig(_Serializable):
+    """KerasTuner random search before the Trainer (trainer/tune.py), a small budget by default.
+
+    Each of `max_trials` trials trains the configured model for `epochs` (early stopping on
+    eval) with units, dropout, recurrent dropout and learning rate drawn from the search space;
+    the trial with the lowest eval loss feeds the Trainer.
+    """
+
+    max_trials: int = 4
+    epochs: int = 2
+    steps_per_epoch: int | None = None  # None: the TrainConfig's (one pass by default)
+
+    def __post_init__(self) -> None:
+        if self.max_trials < 1 or self.epochs < 1:
+            raise ValueError(f"max_trials {self.max_trials} and epochs {self.epochs} must be "
+                             ">= 1")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise ValueError(f"steps_per_epoch {self.steps_per_epoch} must be >= 1 or None")
+
+
+@dataclasses.dataclass(frozen=True)
 class PipelineConfig(_Serializable):
     """One pipeline run: where data and outputs live, how Beam runs, and the stage configs."""
 
@@ -258,6 +279,7 @@ class PipelineConfig(_Serializable):
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
     eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
     canary: CanaryConfig = dataclasses.field(default_factory=CanaryConfig)
+    tune: TuneConfig | None = None  # None: train with the configured hyperparameters
 
     def __post_init__(self) -> None:
         if self.train.task != self.task:

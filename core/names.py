@@ -15,6 +15,7 @@ BLESSING_MERGER = "BlessingMerger"
 BASELINE_RESOLVER = "LatestBlessedModelResolver"
 WINDOW_EXAMPLES = "JenaWindowExamples"
 CANARY = "Canary"
+TUNER = "Tuner"
 
 # ExampleGen: the ingest report next to the splits and on the Examples artifact.
 INGEST_REPORT_FILE = "ingest_report.json"

@@ -17,6 +17,7 @@ from typing import Any
 from core import names
 
 RUN_FN = "trainer.run.run_fn"  # every task's Trainer entry point
+TUNER_FN = "trainer.tune.tuner_fn"  # every task's Tuner entry point (`run --tune`)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +176,7 @@ def registry_paths() -> list[str]:
     fields = ("resolve_data", "example_gen", "preprocessing_fn", "trainer_task", "models",
               "eval_config", "predict", "canary_inputs", "eval_examples", "baseline_eval_config")
     paths = {getattr(spec, name) for spec in TASKS.values() for name in fields}
-    return sorted(path for path in paths | {RUN_FN} if path)
+    return sorted(path for path in paths | {RUN_FN, TUNER_FN} if path)
 
 
 def module_of(dotted_path: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core import config, tasks
-from trainer import models
+from trainer import models, tune
 
 # Override keys that fill an optional TrainConfig part; a task without the part rejects them.
 PART_FIELDS = {"text": ("max_tokens", "sequence_length", "representation", "ngrams",
@@ -77,3 +77,9 @@ def eval_config(overrides: Mapping[str, Any] | None = None) -> config.EvalConfig
     if unknown:
         raise ValueError(f"unknown evaluation settings {unknown}")
     return config.EvalConfig(**given)
+
+
+def tune_config(model: str, max_trials: int | None = None) -> config.TuneConfig:
+    """The search `run --tune` adds before the Trainer of `model` (a tunable zoo model)."""
+    tune.check_tunable(model)
+    return config.TuneConfig(**({} if max_trials is None else {"max_trials": max_trials}))

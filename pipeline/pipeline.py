@@ -42,14 +42,14 @@ class RuntimeParameters:
     trainer_custom_config: tfx.dsl.experimental.RuntimeParameter | None = None
 
 
-def trainer_custom_config(train: TrainConfig) -> dict:
-    """The Trainer's custom_config; `run_fn` reads its TrainConfig from the "train" key.
+def trainer_custom_config(train: TrainConfig, entry: str = tasks.RUN_FN) -> dict:
+    """The Trainer's (or Tuner's) custom_config; `run_fn` reads its TrainConfig from "train".
 
-    Its code version covers `run_fn`'s module and the task's trainer and zoo modules, which
-    `run_fn` loads by their registry paths.
+    Its code version covers the entry point's module (`run_fn` or `tuner_fn`) and the task's
+    trainer and zoo modules, which it loads by their registry paths.
     """
     spec = tasks.get_task_spec(train.task)
-    modules = [tasks.module_of(path) for path in (tasks.RUN_FN, spec.trainer_task, spec.models)]
+    modules = [tasks.module_of(path) for path in (entry, spec.trainer_task, spec.models)]
     return {"train": train.to_dict(), "code_version": code_version(*modules)}
 
 
@@ -93,9 +93,19 @@ def create_pipeline(
     )
     transform.add_upstream_node(gate)
 
+    tuner = None if cfg.tune is None else tfx.components.Tuner(
+        tuner_fn=tasks.TUNER_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=transform.outputs["post_transform_schema"],
+        train_args=tfx.proto.TrainArgs(splits=["train"]),
+        eval_args=tfx.proto.EvalArgs(splits=["eval"]),
+        custom_config=trainer_custom_config(cfg.train, tasks.TUNER_FN)
+        | {"tune": cfg.tune.to_dict()},
+    ).with_id(names.TUNER)
     trainer = _trainer(
-        transform, runtime.trainer_custom_config
-        or trainer_custom_config(cfg.train)).with_id(names.TRAINER)
+        transform, runtime.trainer_custom_config or trainer_custom_config(cfg.train),
+        hyperparameters=tuner and tuner.outputs["best_hyperparameters"]).with_id(names.TRAINER)
 
     # The final blessing's producer: only its blessings (and the Trainer's models) count as
     # "latest blessed"; a fixed-baseline Evaluator's blessing alone must not.
@@ -150,7 +160,8 @@ def create_pipeline(
     )
 
     components = [example_gen, statistics_gen, schema_gen, example_validator, gate, transform,
-                  trainer, baseline_resolver, evaluator, *extra, pusher]
+                  *([tuner] if tuner else []), trainer, baseline_resolver, evaluator, *extra,
+                  pusher]
     return tfx.dsl.Pipeline(
         pipeline_name=cfg.pipeline_name,
         pipeline_root=cfg.pipeline_root,
@@ -161,9 +172,11 @@ def create_pipeline(
     )
 
 
-def _trainer(transform, custom_config) -> tfx.components.Trainer:
-    """A Trainer on the Transform's outputs (custom_config: a dict or a RuntimeParameter)."""
+def _trainer(transform, custom_config, hyperparameters=None) -> tfx.components.Trainer:
+    """A Trainer on the Transform's outputs (custom_config: a dict or a RuntimeParameter;
+    hyperparameters: the Tuner's best, or None)."""
     return tfx.components.Trainer(
+        hyperparameters=hyperparameters,
         run_fn=tasks.RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],

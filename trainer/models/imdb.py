@@ -110,10 +110,13 @@ def build_lstm(config: TrainConfig) -> keras.Model:
     """DLwP 6.2, listing 6.27: Embedding(10,000 x 32) -> LSTM(32) -> Dense(1, sigmoid), ~89% val.
 
     Inputs are front-padded, so the LSTM ends on the review's last words; the cuDNN kernel is
-    eligible on GPU (default activations, no recurrent dropout, no masking).
+    eligible on GPU (default activations, no recurrent dropout, no masking). The dropout rates
+    (0 by default, as in the book) are what `--tune` searches with the units and learning rate.
     """
     tokens, x = _embedded(config)
-    return _classifier(tokens, keras.layers.LSTM(config.units)(x), "imdb_lstm")
+    lstm = keras.layers.LSTM(config.units, dropout=config.dropout,
+                             recurrent_dropout=config.recurrent_dropout)
+    return _classifier(tokens, lstm(x), "imdb_lstm")
 
 
 def build_gru(config: TrainConfig) -> keras.Model:

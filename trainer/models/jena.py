@@ -57,10 +57,11 @@ def build_gru(config: TrainConfig, columns: tuple[str, ...]) -> keras.Model:
     """DLwP listing 6.39: GRU(32) -> Dense(1), the first recurrent baseline, 20 epochs.
 
     The book: validation MAE ~0.265 (2.35 °C) before it starts overfitting. cuDNN-eligible (no
-    dropout, default activations, reset_after).
+    dropout by default, default activations, reset_after); the dropout rates are what `--tune`
+    searches with the units and learning rate.
     """
     window = _window_input(config, columns)
-    x = keras.layers.GRU(config.units)(window)
+    x = _gru(config, config.units)(window)
     return keras.Model(window, keras.layers.Dense(1, dtype="float32")(x), name="jena_gru")
 
 
