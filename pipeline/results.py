@@ -241,7 +241,8 @@ def _training_summary(model_run_uri: str) -> dict[str, Any]:
         return {}
     return {"model": summary["model"], "epochs_run": summary["epochs_run"],
             "best_epoch": best,
-            "metrics": {name: values[best - 1] for name, values in sorted(history.items())}}
+            "metrics": {name: values[best - 1] for name, values in sorted(history.items())},
+            "hyperparameters": summary.get("hyperparameters", {})}
 
 
 def _value(name: str, value: float, units: Mapping[str, str]) -> str:
@@ -270,6 +271,8 @@ def format_summary(summary: RunSummary, units: Mapping[str, str] | None = None) 
                      f"{training['best_epoch']} of {training['epochs_run']}")
         lines += [f"  {name}: {_value(name, value, units)}"
                   for name, value in training["metrics"].items()]
+        if names.TUNER in summary.artifacts and node == names.TRAINER:
+            lines.append(f"  tuned hyperparameters: {training['hyperparameters']}")
     many = len(summary.evaluations) > 1
     for node, evaluation in sorted(summary.evaluations.items()):
         against = (f" vs baseline {evaluation.baseline_model}" if evaluation.baseline_model

@@ -34,6 +34,20 @@ def test_model_is_blessed_and_pushed_in_versioned_layout(pipeline_run):
     assert os.path.exists(os.path.join(summary.pushed_to, "saved_model.pb"))
 
 
+def test_the_canary_served_the_candidate_over_rest_and_grpc_before_the_push(pipeline_run):
+    """The Pusher's blessing is the Canary's: test reviews answered as in-process, in time."""
+    import json
+
+    cfg, summary = pipeline_run
+    verdict = summary.canary
+    assert verdict["blessed"] and verdict["upstream"]["blessed"], verdict
+    assert verdict["examples"] == cfg.canary.examples  # from the 200 test reviews
+    assert max(verdict["max_abs_difference"].values()) <= cfg.canary.tolerance
+    assert max(verdict["latency_ms"].values()) <= cfg.canary.max_latency_ms
+    with open(os.path.join(summary.artifacts["Canary"]["blessing"], "canary.json")) as handle:
+        assert json.load(handle) == verdict
+
+
 def test_pushed_model_serves_raw_text_like_trained_model_on_transformed_input(pipeline_run):
     import tensorflow as tf
     import tensorflow_transform as tft

@@ -107,12 +107,15 @@ def test_every_stage_ran_once_and_the_merger_ands_both_evaluators(pipeline_run):
     _, summary = pipeline_run
     for node in ("JenaExampleGen", "Transform", "Trainer", "FixedBaseline",
                  "JenaWindowExamples", "Evaluator", "BaselineEvaluator", "BlessingMerger",
-                 "Pusher"):
+                 "Canary", "Pusher"):
         assert node in summary.artifacts, node
     assert not summary.cached
     verdicts = {node: summary.evaluations[node].blessed
                 for node in ("Evaluator", "BaselineEvaluator")}
     assert verdicts["Evaluator"] is True  # first run: no earlier blessed model to regress from
+    # The Canary served the candidate's test windows over REST and gRPC as in-process.
+    assert summary.canary["blessed"], summary.canary
+    assert max(summary.canary["max_abs_difference"].values()) <= 1e-5
     assert summary.blessed == all(verdicts.values())
     assert bool(summary.pushed_to) == summary.blessed
 

@@ -64,9 +64,11 @@ def edited_tree(tmp_path, monkeypatch):
 
 def test_every_component_running_our_code_carries_a_version(tmp_path):
     imdb, jena = (versions(cfg) for cfg in configs(tmp_path))
-    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer", "Pusher"}
+    assert set(imdb) == {"ImdbExampleGen", "AnomaliesGate", "Transform", "Trainer", "Canary",
+                         "Pusher"}
     assert set(jena) == {"JenaExampleGen", "AnomaliesGate", "Transform", "Trainer",
-                         "FixedBaseline", "JenaWindowExamples", "BlessingMerger", "Pusher"}
+                         "FixedBaseline", "JenaWindowExamples", "BlessingMerger", "Canary",
+                         "Pusher"}
 
 
 @pytest.mark.parametrize(("edited", "changed"), [
@@ -79,10 +81,14 @@ def test_every_component_running_our_code_carries_a_version(tmp_path):
     ("trainer/windows.py", {"imdb": set(), "jena": {"Trainer", "FixedBaseline"}}),
     ("core/windows.py", {"imdb": set(),
                          "jena": {"Trainer", "FixedBaseline", "JenaWindowExamples"}}),
-    ("components/blessing.py", {"imdb": set(), "jena": {"BlessingMerger"}}),
+    # The Canary reuses the merger's blessing writers.
+    ("components/blessing.py", {"imdb": {"Canary"}, "jena": {"BlessingMerger", "Canary"}}),
+    ("components/canary_requests.py", {"imdb": {"Canary"}, "jena": {"Canary"}}),
     ("components/atomic_push.py", {"imdb": {"Pusher"}, "jena": {"Pusher"}}),
     ("pipeline/report_render.py", {"imdb": set(), "jena": set()}),
-    ("serving/client.py", {"imdb": set(), "jena": set()}),
+    # The Canary runs `python -m serving.cli serve`: the serving code it runs is its code.
+    ("serving/local_server.py", {"imdb": {"Canary"}, "jena": {"Canary"}}),
+    ("serving/client.py", {"imdb": {"Canary"}, "jena": {"Canary"}}),
     ("rawdata/locate.py", {"imdb": set(), "jena": set()}),
 ])
 def test_a_code_change_changes_exactly_the_components_that_run_it(
