@@ -41,7 +41,7 @@ def test_the_best_trial_feeds_the_trainer(tuned_run):
     tuned = summary.artifacts["Tuner"]
     with open(os.path.join(tuned["best_hyperparameters"], "best_hyperparameters.txt")) as handle:
         best = json.load(handle)["values"]
-    space = {hp.name: hp.values for hp in tune.search_space().space}
+    space = {hp.name: hp.values for hp in tune.search_space(cfg.train).space}
     assert set(best) == set(space) and all(best[name] in space[name] for name in best)
     with open(os.path.join(tuned["tuner_results"], "tuner_results.json")) as handle:
         trials = json.load(handle)
@@ -50,3 +50,7 @@ def test_the_best_trial_feeds_the_trainer(tuned_run):
     assert {name: trials[0][name] for name in space} == best
     trained = summary.training["Trainer"]
     assert trained["hyperparameters"] == best
+    # The first trial is the configured model's own values: the best is never worse than it.
+    default = next(trial for trial in trials if all(
+        trial[name] == getattr(cfg.train, name) for name in space))
+    assert trials[0]["score"] <= default["score"]
