@@ -99,3 +99,33 @@ def test_a_savedmodel_that_does_not_load_is_refused(tmp_path, reviews):
     verdict = canary.judge(model_dir, reviews, "imdb", CONFIG, str(tmp_path))
     assert not verdict["blessed"]
     assert "does not answer in-process" in verdict["why"]
+
+
+def test_jena_requests_are_the_raw_windows_in_the_models_column_order(tmp_path):
+    """Window examples (as JenaWindowExamples writes them) of the real first 20 rows -> the
+    `window` tensor a client sends, columns in model_metadata.json's order, not the file's."""
+    import csv
+    import gzip
+
+    from components import jena_windows
+    from core import features
+    from core.config import WindowConfig
+
+    with gzip.open(shared_file("jena/jena_climate_first20rows_15cols.csv.gz"), "rt") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    columns = {features.safe_name(name): np.array([float(row[i]) for row in body], np.float32)
+               for i, name in enumerate(header) if i > 0}
+    stamps = np.arange(len(body), dtype=np.int64) * 600
+    window = WindowConfig(lookback=12, step=3, delay=3)
+    records = list(jena_windows.serialize_windows(stamps, columns, window, stride=1))
+    order = ["t_degc", "rh_pct", "p_mbar"]  # the model's order, not the CSV's
+    (tmp_path / "assets.extra").mkdir()
+    (tmp_path / "assets.extra" / "model_metadata.json").write_text(
+        json.dumps({"columns": [{"feature": name} for name in order]}))
+    sent = canary_requests.jena(records, str(tmp_path))["window"]
+    starts = np.arange(len(body) - window.span)
+    expected = np.stack([np.stack([columns[name][start + np.arange(0, 12, 3)]
+                                   for name in order], axis=-1) for start in starts])
+    assert sent.dtype == np.float32 and sent.shape == (len(starts), 4, 3)
+    np.testing.assert_array_equal(sent, expected)
