@@ -23,8 +23,7 @@ import time
 import numpy as np
 import tensorflow as tf
 from tfx import v1 as tfx
-from tfx.types import artifact_utils
-from tfx.utils import io_utils
+from tfx.utils import io_utils, path_utils
 
 from components import blessing as blessing_lib
 from components import canary_requests, canary_server
@@ -75,7 +74,7 @@ def judge(model_dir: str, inputs: dict[str, np.ndarray], model_name: str,
 
     Returns:
       {"blessed", "why", "examples", "max_abs_difference", "latency_ms": {protocol: slowest}}
-      (JSON-safe); `work_dir` receives the server's log.
+      (JSON-safe); `work_dir` (local or remote) receives the server's log.
     """
     verdict = {"blessed": False, "examples": int(len(next(iter(inputs.values())))),
                "tolerance": canary.tolerance, "max_latency_ms": canary.max_latency_ms}
@@ -89,8 +88,9 @@ def judge(model_dir: str, inputs: dict[str, np.ndarray], model_name: str,
     output_names = sorted(expected[0])
     with tempfile.TemporaryDirectory() as root:
         _stage(model_dir, root, model_name)
+        log_path = os.path.join(root, "server.log")
         try:
-            with canary_server.serve(root, model_name, os.path.join(work_dir, "server.log"),
+            with canary_server.serve(root, model_name, log_path,
                                      canary.startup_seconds) as (rest, grpc_target):
                 probe = canary_server.GrpcProbe(grpc_target)
                 try:
@@ -103,6 +103,9 @@ def judge(model_dir: str, inputs: dict[str, np.ndarray], model_name: str,
                     probe.close()
         except canary_server.CanaryError as error:
             return verdict | {"why": str(error)}
+        finally:
+            if os.path.exists(log_path):
+                tf.io.gfile.copy(log_path, os.path.join(work_dir, "server.log"), overwrite=True)
     verdict["max_abs_difference"] = {p: measured[p][0] for p in PROTOCOLS}
     verdict["latency_ms"] = {p: measured[p][1] for p in PROTOCOLS}
     return decide(verdict, canary)
@@ -151,8 +154,7 @@ def Canary(  # noqa: N802 (TFX component naming)
     this component and the server process run: a cache key.
     """
     config = CanaryConfig.from_dict(json.loads(canary))
-    model_dir = artifact_utils.get_single_uri([model])
-    model_dir = os.path.join(model_dir, "Format-Serving")
+    model_dir = path_utils.serving_model_path(model.uri, path_utils.is_old_model_artifact(model))
     records = canary_requests.read_split(examples, split, config.examples)
     inputs = tasks.load(tasks.get_task_spec(task).canary_inputs)(records, model_dir)
     verdict = judge(model_dir, inputs, task, config, blessing.uri)

@@ -120,9 +120,12 @@ def _json_value(array: np.ndarray):
 def rest_predict(target: str, model: str, inputs: dict[str, np.ndarray],
                  output_names: list[str], timeout: float = 60.0) -> dict[str, np.ndarray]:
     """serving_default over REST, columnar (`{"inputs": ...}` -> `{"outputs": ...}`)."""
-    answer = _rest_call(target, "POST", f"/v1/models/{model}:predict",
-                        {"inputs": {name: _json_value(value) for name, value in inputs.items()}},
-                        timeout)["outputs"]
+    body = {"inputs": {name: _json_value(value) for name, value in inputs.items()}}
+    try:
+        answer = _rest_call(target, "POST", f"/v1/models/{model}:predict", body,
+                            timeout)["outputs"]
+    except (OSError, http.client.HTTPException, KeyError) as error:
+        raise CanaryError(f"REST predict failed: {error!r}") from None
     # One output comes back unnamed, several by name (tensorflow_serving/util/json_tensor.cc).
     named = answer if len(output_names) > 1 else {output_names[0]: answer}
     return {name: np.array(named[name], dtype=np.float64) for name in output_names}
