@@ -129,3 +129,63 @@ def test_jena_requests_are_the_raw_windows_in_the_models_column_order(tmp_path):
                                    for name in order], axis=-1) for start in starts])
     assert sent.dtype == np.float32 and sent.shape == (len(starts), 4, 3)
     np.testing.assert_array_equal(sent, expected)
+
+
+def _component_run(tmp_path, model_dir: str, records: list[bytes], upstream_blessed: bool):
+    """Runs the Canary component's TFX executor on real artifacts; returns its blessing."""
+    import os
+    import shutil
+
+    from tfx.components.evaluator import constants
+    from tfx.types import standard_artifacts
+
+    model = standard_artifacts.Model()
+    model.uri, model.id = str(tmp_path / "model"), 7
+    shutil.copytree(model_dir, os.path.join(model.uri, "Format-Serving"))
+    examples = standard_artifacts.Examples()
+    examples.uri, examples.split_names = str(tmp_path / "examples"), '["test"]'
+    os.makedirs(os.path.join(examples.uri, "Split-test"))
+    with tf.io.TFRecordWriter(os.path.join(examples.uri, "Split-test", "data.gz"),
+                              options="GZIP") as writer:
+        for record in records:
+            writer.write(record)
+    upstream = standard_artifacts.ModelBlessing()
+    upstream.uri = str(tmp_path / "upstream")
+    upstream.set_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY,
+                                     int(upstream_blessed))
+    upstream.set_int_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY, model.id)
+    blessing = standard_artifacts.ModelBlessing()
+    blessing.uri = str(tmp_path / "blessing")
+    os.makedirs(blessing.uri)
+    executor = canary.Canary.EXECUTOR_SPEC.executor_class()
+    executor.Do({"model": [model], "examples": [examples], "upstream_blessing": [upstream]},
+                {"blessing": [blessing]},
+                {"task": "imdb", "split": "test", "code_version": "x",
+                 "canary": json.dumps(CONFIG.to_dict())})
+    return blessing
+
+
+def test_the_component_blesses_only_what_both_the_upstream_and_the_canary_bless(
+        tmp_path, reviews):
+    import os
+
+    records = [tf.train.Example(features=tf.train.Features(feature={"text": tf.train.Feature(
+        bytes_list=tf.train.BytesList(value=[text]))})).SerializeToString()
+        for text in reviews["text"]]
+    good = _export(_TextModel(), tmp_path / "good")
+    blessed = _component_run(tmp_path / "a", good, records, upstream_blessed=True)
+    verdict = json.loads(blessed.get_string_custom_property("canary"))
+    assert blessed.get_int_custom_property("blessed") == 1 and verdict["blessed"]
+    assert verdict["examples"] == 24 and verdict["upstream"]["blessed"]
+    assert os.path.exists(os.path.join(blessed.uri, "BLESSED"))
+    with open(os.path.join(blessed.uri, "canary.json")) as handle:
+        assert json.load(handle) == verdict
+    assert os.path.getsize(os.path.join(blessed.uri, "server.log")) > 0
+    broken = _export(_TextModel(), tmp_path / "broken")
+    (tmp_path / "broken" / "saved_model.pb").write_bytes(b"")
+    refused = _component_run(tmp_path / "b", broken, records, upstream_blessed=True)
+    assert refused.get_int_custom_property("blessed") == 0
+    assert os.path.exists(os.path.join(refused.uri, "NOT_BLESSED"))
+    upstream_refused = _component_run(tmp_path / "c", good, records, upstream_blessed=False)
+    assert upstream_refused.get_int_custom_property("blessed") == 0
+    assert json.loads(upstream_refused.get_string_custom_property("canary"))["blessed"]
