@@ -5,7 +5,8 @@ common-sense forecast) runs two Evaluators: one against the latest blessed model
 regression), one against the fixed baseline (beat it by the margin). This component blesses the
 candidate only when both did, for this very model, and writes the custom properties that TFX's
 Evaluator writes and that `Pusher` (`blessed`) and `LatestBlessedModelStrategy` (`blessed`,
-`current_model_id`) read, plus the BLESSED / NOT_BLESSED marker file.
+`current_model_id`) read, plus the BLESSED / NOT_BLESSED marker file. The Canary
+(components/canary.py) writes its blessing with the same helpers.
 """
 
 
