@@ -65,3 +65,36 @@ def test_tuned_models_read_units_and_both_dropout_rates(name):
     recurrent = [layer for layer in model.layers if layer.__class__.__name__ in ("LSTM", "GRU")]
     assert [(layer.units, layer.dropout, layer.recurrent_dropout) for layer in recurrent] == [
         (8, 0.2, 0.4)]
+
+
+def test_the_search_hands_the_lowest_eval_loss_to_the_trainer_through_tfx(tmp_path):
+    """The search loop and TFX's writer, with trials scored by a known function instead of
+    training: the first trial is the configured values, the best is the lowest loss, and the
+    file TFX writes is what `run_fn` applies."""
+    from tfx.components.tuner import executor as tuner_executor
+    from tfx.types import standard_artifacts
+
+    class Scored(tune.ZooSearch):
+        def run_trial(self, trial, train_data, eval_data):
+            values = trial.hyperparameters.values
+            return {"val_loss": abs(values["units"] - 64) + values["learning_rate"]}
+
+    config = TrainConfig(units=32)
+    search = Scored(config, TuneConfig(max_trials=5), task=None, tf_transform_output=None,
+                    directory=str(tmp_path / "search"))
+    search.search(train_data=None, eval_data=None)
+    trials = search.oracle.get_best_trials(5)
+    first = min(trials, key=lambda trial: int(trial.trial_id))
+    assert first.hyperparameters.values == {"units": 32, "dropout": 0.0,
+                                            "recurrent_dropout": 0.0, "learning_rate": 1e-3}
+    assert trials[0].score == min(trial.score for trial in trials) <= first.score
+    outputs = {"best_hyperparameters": [standard_artifacts.HyperParameters()],
+               "tuner_results": [standard_artifacts.TunerResults()]}
+    for name, (artifact,) in outputs.items():
+        artifact.uri = str(tmp_path / name)
+    tuner_executor.write_best_hyperparameters(search, outputs)
+    with open(tmp_path / "best_hyperparameters" / "best_hyperparameters.txt") as handle:
+        written = json.load(handle)
+    tuned = run.with_hyperparameters(config, written)
+    assert tuned.units == trials[0].hyperparameters.values["units"]
+    assert tuned.learning_rate == trials[0].hyperparameters.values["learning_rate"]
