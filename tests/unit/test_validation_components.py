@@ -6,6 +6,7 @@ real file with station damage and stops the broken-sensor copy.
 from __future__ import annotations
 
 import os
+import pathlib
 
 import jena_fixture
 import pytest
@@ -54,6 +55,21 @@ def _write_examples(root, records: dict[str, list[bytes]]) -> standard_artifacts
     return examples
 
 
+def _validate_against_curated_schema(task: str, stats, root: pathlib.Path):
+    """CuratedSchemaGen with the task's shipped schema, then ExampleValidator on `stats`."""
+    schema = standard_artifacts.Schema()
+    schema.uri = str(root / "schema")
+    with open(tasks.resource_path(tasks.get_task_spec(task).schema)) as handle:
+        _run(validation.CuratedSchemaGen, {}, {"schema": [schema]},
+             {"schema_text": handle.read()}, root)
+    anomalies = standard_artifacts.ExampleAnomalies()
+    anomalies.uri = str(root / "anomalies")
+    validator_executor.Executor().Do(
+        {"statistics": [stats], "schema": [schema]}, {"anomalies": [anomalies]},
+        {"exclude_splits": "[]"})
+    return schema, anomalies
+
+
 def _validate(csv_path, root):
     """Runs statistics -> schema -> ExampleValidator -> gate; returns the statistics artifact."""
     examples = _examples(csv_path, root)
@@ -67,16 +83,7 @@ def _validate(csv_path, root):
                                       {"infer_feature_shape": 1, "exclude_splits": "[]"})
     parsed = tfdv.load_schema_text(os.path.join(inferred.uri, "schema.pbtxt"))
     assert len(parsed.feature) == 12 and all(f.shape.dim[0].size == 1 for f in parsed.feature)
-    schema = standard_artifacts.Schema()
-    schema.uri = str(root / "schema")
-    with open(tasks.resource_path(tasks.get_task_spec("jena").schema)) as handle:
-        _run(validation.CuratedSchemaGen, {}, {"schema": [schema]},
-             {"schema_text": handle.read()}, root)
-    anomalies = standard_artifacts.ExampleAnomalies()
-    anomalies.uri = str(root / "anomalies")
-    validator_executor.Executor().Do(
-        {"statistics": [stats], "schema": [schema]}, {"anomalies": [anomalies]},
-        {"exclude_splits": "[]"})
+    schema, anomalies = _validate_against_curated_schema("jena", stats, root)
     _run(validation.AnomaliesGate,
          {"anomalies": [anomalies], "statistics": [stats], "schema": [schema]}, {},
          {"checks": "", "code_version": ""}, root)
@@ -130,16 +137,7 @@ def test_imdb_statistics_gen_slices_for_the_gates_custom_validations(tmp_path):
                                       {"infer_feature_shape": 1, "exclude_splits": "[]"})
     parsed = tfdv.load_schema_text(os.path.join(inferred.uri, "schema.pbtxt"))
     assert {f.name for f in parsed.feature} == {"text", "label", "rating", "review_id"}
-    schema = standard_artifacts.Schema()
-    schema.uri = str(tmp_path / "schema")
-    with open(tasks.resource_path(spec.schema)) as handle:
-        _run(validation.CuratedSchemaGen, {}, {"schema": [schema]},
-             {"schema_text": handle.read()}, tmp_path)
-    anomalies = standard_artifacts.ExampleAnomalies()
-    anomalies.uri = str(tmp_path / "anomalies")
-    validator_executor.Executor().Do(
-        {"statistics": [stats], "schema": [schema]}, {"anomalies": [anomalies]},
-        {"exclude_splits": "[]"})
+    schema, anomalies = _validate_against_curated_schema("imdb", stats, tmp_path)
     with open(tasks.resource_path(spec.custom_validations)) as handle:
         checks = handle.read()
     with pytest.raises(validation.DataAnomaliesError) as stopped:
